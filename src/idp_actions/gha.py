@@ -1,0 +1,255 @@
+"""GitHub Actions workflow commands, over actions-toolkit.
+
+Inputs, outputs, the step summary, annotations, masking and log groups. Every
+function works outside Actions too (locally, in tests): outputs and the summary
+are skipped when the runner's files are absent, annotations become plain lines.
+
+actions-toolkit is imported lazily: it pulls in ``requests`` and costs a few
+hundred milliseconds that ``idp --version`` should not pay.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from idp_actions.errors import InputError
+
+#: GitHub's limit for one step's summary (GITHUB_STEP_SUMMARY), in bytes.
+SUMMARY_LIMIT = 1024 * 1024
+TRUNCATION_NOTICE = (
+    "\n\n> [!WARNING]\n> This summary was truncated to fit GitHub's 1 MiB step-summary limit; "
+    "the full report is in the job log and the workflow's artifacts.\n"
+)
+
+Level = Literal["error", "warning", "notice"]
+
+
+def _core() -> Any:
+    from actions_toolkit import core
+
+    return core
+
+
+def in_actions() -> bool:
+    """True when running inside a GitHub Actions (or act) job."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _env_name(name: str) -> str:
+    return name.replace("-", "_").replace(" ", "_").upper()
+
+
+# --------------------------------------------------------------------- inputs
+
+
+def get_input(name: str, *, required: bool = False, default: str = "", trim: bool = True) -> str:
+    """The input ``name`` (kebab-case, read from ``INPUT_NAME``) or ``default``.
+
+    A required input that is missing or empty raises :class:`InputError` naming it.
+    """
+    value: str = _core().get_input(_env_name(name), trim_whitespace=trim)
+    if not value:
+        if required:
+            raise InputError(
+                f"input `{name}` is required but was not supplied",
+                hint=f"set `with: {name}: …` on the step (or env INPUT_{_env_name(name)} locally)",
+            )
+        return default
+    return value
+
+
+def get_bool_input(name: str, *, default: bool = False) -> bool:
+    """A YAML 1.2 core-schema boolean input (true/True/TRUE/false/False/FALSE)."""
+    raw = get_input(name)
+    if not raw:
+        return default
+    try:
+        return bool(_core().get_boolean_input(_env_name(name)))
+    except TypeError:
+        raise InputError(
+            f"input `{name}` must be a boolean, got {raw!r}",
+            hint="use one of: true, True, TRUE, false, False, FALSE",
+        ) from None
+
+
+def get_multiline_input(name: str, *, required: bool = False) -> list[str]:
+    """A multi-line input as a list of its non-empty, trimmed lines."""
+    if required:
+        get_input(name, required=True)
+    return [line for line in _core().get_multiline_input(_env_name(name)) if line]
+
+
+def get_int_input(name: str, *, default: int, minimum: int | None = None) -> int:
+    """An integer input, optionally with a lower bound."""
+    raw = get_input(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"input `{name}` must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise InputError(f"input `{name}` must be at least {minimum}, got {value}")
+    return value
+
+
+def get_choice_input(name: str, choices: tuple[str, ...], *, default: str) -> str:
+    """An input restricted to ``choices``; the error lists the allowed values."""
+    value = get_input(name) or default
+    if value not in choices:
+        raise InputError(
+            f"input `{name}` must be one of {', '.join(choices)}; got {value!r}",
+        )
+    return value
+
+
+# -------------------------------------------------------------------- outputs
+
+
+def set_output(name: str, value: object) -> None:
+    """Set a step output through ``GITHUB_OUTPUT`` with a random heredoc delimiter.
+
+    Any value — newlines, ``EOF``, ``x=y`` — arrives as exactly one output.
+    Non-strings are JSON-encoded. Outside Actions this does nothing.
+    """
+    if not os.environ.get("GITHUB_OUTPUT"):
+        return
+    _core().set_output(name, value)
+
+
+def export_variable(name: str, value: str) -> None:
+    """Set an environment variable for this and later steps (``GITHUB_ENV``)."""
+    if os.environ.get("GITHUB_ENV"):
+        _core().export_variable(name, value)
+    else:
+        os.environ[name] = value
+
+
+def add_path(directory: str | os.PathLike[str]) -> None:
+    """Prepend ``directory`` to PATH for this and later steps (``GITHUB_PATH``)."""
+    directory = os.fspath(directory)
+    if os.environ.get("GITHUB_PATH"):
+        _core().add_path(directory)
+    else:
+        os.environ["PATH"] = f"{directory}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+# -------------------------------------------------------------------- masking
+
+
+def mask(secret: str) -> None:
+    """Mask ``secret`` in the job log, every line of a multi-line value included.
+
+    The runner masks line by line, so a multi-line secret registered whole would
+    leak: each non-blank line is registered on its own. Outside Actions nothing
+    is printed (masking commands would only echo the secret to a terminal).
+    """
+    if not secret or not in_actions():
+        return
+    seen: set[str] = set()
+    for line in [secret, *secret.splitlines()]:
+        line = line.strip("\r")
+        if line.strip() and line not in seen and "\n" not in line:
+            seen.add(line)
+            _core().set_secret(line)
+
+
+# ---------------------------------------------------------------- annotations
+
+
+def annotate(
+    level: Level,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    end_line: int | None = None,
+    title: str | None = None,
+) -> None:
+    """An error, warning or notice annotation, attached to ``file:line`` when given.
+
+    Outside Actions it prints ``file:line: level: message`` to stderr.
+    """
+    if not in_actions():
+        where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
+        print(f"{where}{level}: {title + ': ' if title else ''}{message}", file=sys.stderr)
+        return
+    props: dict[str, Any] = {}
+    if title:
+        props["title"] = title
+    if file:
+        props["file"] = file
+    if line is not None:
+        props["start_line"] = line
+        props["end_line"] = end_line if end_line is not None else line
+    getattr(_core(), level)(message, **props)
+
+
+def error(message: str, **where: Any) -> None:
+    """An error annotation (see :func:`annotate`)."""
+    annotate("error", message, **where)
+
+
+def warning(message: str, **where: Any) -> None:
+    """A warning annotation (see :func:`annotate`)."""
+    annotate("warning", message, **where)
+
+
+def notice(message: str, **where: Any) -> None:
+    """A notice annotation (see :func:`annotate`)."""
+    annotate("notice", message, **where)
+
+
+# --------------------------------------------------------------------- groups
+
+
+@contextmanager
+def group(title: str) -> Iterator[None]:
+    """A collapsible ``::group::`` in Actions logs; a plain heading elsewhere."""
+    if in_actions():
+        _core().start_group(title)
+    else:
+        print(f"== {title}", file=sys.stderr)
+    try:
+        yield
+    finally:
+        if in_actions():
+            _core().end_group()
+
+
+# -------------------------------------------------------------- step summary
+
+
+def fit_summary(markdown: str, budget: int) -> str:
+    """``markdown`` cut to ``budget`` bytes (UTF-8), ending with a visible notice when cut."""
+    data = markdown.encode("utf-8")
+    if len(data) <= budget:
+        return markdown
+    notice_bytes = TRUNCATION_NOTICE.encode("utf-8")
+    keep = max(0, budget - len(notice_bytes))
+    head = data[:keep].decode("utf-8", "ignore")
+    # Cut at a line boundary so a table or code block is not left mid-row.
+    if "\n" in head:
+        head = head[: head.rfind("\n") + 1]
+    return head + TRUNCATION_NOTICE
+
+
+def write_summary(markdown: str) -> Path | None:
+    """Append ``markdown`` to the step summary, keeping the whole file within 1 MiB.
+
+    Returns the summary file, or None outside Actions.
+    """
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    path = Path(target)
+    used = path.stat().st_size if path.exists() else 0
+    text = fit_summary(markdown if markdown.endswith("\n") else markdown + "\n", SUMMARY_LIMIT - used)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
