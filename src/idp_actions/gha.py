@@ -47,13 +47,25 @@ def _env_name(name: str) -> str:
 # --------------------------------------------------------------------- inputs
 
 
+def _raw_input(name: str, *, trim: bool) -> str:
+    value: str = _core().get_input(_env_name(name), trim_whitespace=trim)
+    if not value and "-" in name:
+        # JavaScript and Docker actions get the runner's own spelling, dashes kept
+        # (INPUT_SEVERITY-THRESHOLD); composite actions pass inputs through env: with
+        # underscores. Both are read so an input arrives either way.
+        value = os.environ.get(f"INPUT_{name.replace(' ', '_').upper()}", "")
+        value = value.strip() if trim else value
+    return value
+
+
 def get_input(name: str, *, required: bool = False, default: str = "", trim: bool = True) -> str:
     """The input ``name`` (kebab-case, read from ``INPUT_NAME``) or ``default``.
 
-    A required input that is missing or empty raises :class:`InputError` naming it.
+    A required input that is missing or empty (whitespace only counts as empty)
+    raises :class:`InputError` naming it.
     """
-    value: str = _core().get_input(_env_name(name), trim_whitespace=trim)
-    if not value:
+    value = _raw_input(name, trim=trim)
+    if not value.strip():
         if required:
             raise InputError(
                 f"input `{name}` is required but was not supplied",
@@ -63,25 +75,29 @@ def get_input(name: str, *, required: bool = False, default: str = "", trim: boo
     return value
 
 
+_TRUE = ("true", "True", "TRUE")
+_FALSE = ("false", "False", "FALSE")
+
+
 def get_bool_input(name: str, *, default: bool = False) -> bool:
     """A YAML 1.2 core-schema boolean input (true/True/TRUE/false/False/FALSE)."""
     raw = get_input(name)
     if not raw:
         return default
-    try:
-        return bool(_core().get_boolean_input(_env_name(name)))
-    except TypeError:
-        raise InputError(
-            f"input `{name}` must be a boolean, got {raw!r}",
-            hint="use one of: true, True, TRUE, false, False, FALSE",
-        ) from None
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise InputError(
+        f"input `{name}` must be a boolean, got {raw!r}",
+        hint="use one of: true, True, TRUE, false, False, FALSE",
+    )
 
 
 def get_multiline_input(name: str, *, required: bool = False) -> list[str]:
     """A multi-line input as a list of its non-empty, trimmed lines."""
-    if required:
-        get_input(name, required=True)
-    return [line for line in _core().get_multiline_input(_env_name(name)) if line]
+    raw = get_input(name, required=required)
+    return [line.strip() for line in raw.splitlines() if line.strip()]
 
 
 def get_int_input(name: str, *, default: int, minimum: int | None = None) -> int:
@@ -117,6 +133,8 @@ def set_output(name: str, value: object) -> None:
     Any value — newlines, ``EOF``, ``x=y`` — arrives as exactly one output.
     Non-strings are JSON-encoded. Outside Actions this does nothing.
     """
+    if not name or any(c in name for c in "=\r\n") or "<<" in name:
+        raise ValueError(f"invalid output name {name!r}: it would corrupt GITHUB_OUTPUT")
     if not os.environ.get("GITHUB_OUTPUT"):
         return
     _core().set_output(name, value)
@@ -179,15 +197,19 @@ def annotate(
         where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
         print(f"{where}{level}: {title + ': ' if title else ''}{message}", file=sys.stderr)
         return
+    # Written through the toolkit's command encoder rather than core.error(), which
+    # sends every property, unset ones as empty values (`title=,col=,endColumn=`).
     props: dict[str, Any] = {}
     if title:
         props["title"] = title
     if file:
         props["file"] = file
     if line is not None:
-        props["start_line"] = line
-        props["end_line"] = end_line if end_line is not None else line
-    getattr(_core(), level)(message, **props)
+        props["line"] = line
+        props["endLine"] = end_line if end_line is not None else line
+    from actions_toolkit.command import issue_command
+
+    issue_command(level, props, message)
 
 
 def error(message: str, **where: Any) -> None:
@@ -225,18 +247,48 @@ def group(title: str) -> Iterator[None]:
 # -------------------------------------------------------------- step summary
 
 
+_FENCE_CLOSE = "\n```\n"
+
+
+def _open_fence(text: str) -> str | None:
+    """The fence (```` ``` ```` or ``~~~``) left open at the end of ``text``, if any."""
+    fence: str | None = None
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) > 3:
+            continue
+        for marker in ("```", "~~~"):
+            if stripped.startswith(marker):
+                if fence is None:
+                    fence = marker
+                elif fence == marker:
+                    fence = None
+                break
+    return fence
+
+
 def fit_summary(markdown: str, budget: int) -> str:
-    """``markdown`` cut to ``budget`` bytes (UTF-8), ending with a visible notice when cut."""
+    """``markdown`` cut to ``budget`` bytes (UTF-8), ending with a visible notice when cut.
+
+    The result never exceeds ``budget``: when not even the notice fits, nothing is
+    written. A code block left open by the cut is closed so the notice renders.
+    """
     data = markdown.encode("utf-8")
     if len(data) <= budget:
         return markdown
-    notice_bytes = TRUNCATION_NOTICE.encode("utf-8")
-    keep = max(0, budget - len(notice_bytes))
-    head = data[:keep].decode("utf-8", "ignore")
+    notice_bytes = len(TRUNCATION_NOTICE.encode("utf-8"))
+    if budget < notice_bytes:
+        return ""
+    keep = budget - notice_bytes - len(_FENCE_CLOSE)
+    head = data[: max(keep, 0)].decode("utf-8", "ignore")
     # Cut at a line boundary so a table or code block is not left mid-row.
     if "\n" in head:
         head = head[: head.rfind("\n") + 1]
-    return head + TRUNCATION_NOTICE
+    fence = _open_fence(head)
+    if fence:
+        head = head.rstrip("\n") + f"\n{fence}\n"
+    result = head + TRUNCATION_NOTICE
+    return result if len(result.encode("utf-8")) <= budget else TRUNCATION_NOTICE
 
 
 def write_summary(markdown: str) -> Path | None:
@@ -250,6 +302,7 @@ def write_summary(markdown: str) -> Path | None:
     path = Path(target)
     used = path.stat().st_size if path.exists() else 0
     text = fit_summary(markdown if markdown.endswith("\n") else markdown + "\n", SUMMARY_LIMIT - used)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
+    if text:
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(text)
     return path
