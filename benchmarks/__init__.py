@@ -101,8 +101,7 @@ def report(result: Result) -> str:
     def line(tag: str, label: str, samples: tuple[float, ...]) -> str:
         median = statistics.median(samples)
         return (
-            f"  {tag} {label.ljust(width)}  median {median:7.1f} ms"
-            f"  (min {min(samples):.1f}, max {max(samples):.1f})"
+            f"  {tag} {label.ljust(width)}  median {median:7.1f} ms  (min {min(samples):.1f}, max {max(samples):.1f})"
         )
 
     lines = [

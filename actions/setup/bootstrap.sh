@@ -76,8 +76,8 @@ cmd_install() {
       --only-binary=:all: --require-hashes -r "$lock"; then
       echo "::endgroup::"
       die "pip could not install requirements/runtime.lock (its message is above); nothing was left" \
-        "in $RUNNER_TOOL_CACHE. A runner without access to PyPI needs PIP_INDEX_URL or PIP_FIND_LINKS" \
-        "pointing at a mirror that holds these wheels"
+        "behind. A runner without access to PyPI needs PIP_INDEX_URL or PIP_FIND_LINKS pointing at" \
+        "a mirror that holds these wheels"
     fi
     printf '%s\n' "$key" >"$partial/.idp-complete"
     echo "::endgroup::"
@@ -117,10 +117,14 @@ cmd_install() {
 
 cmd_tools() {
   local -a names=() words=()
-  local line
+  local line word
   while IFS= read -r line || [ -n "$line" ]; do
     IFS=$' \t\r,' read -r -a words <<<"$line"
-    names+=("${words[@]}")
+    for word in "${words[@]}"; do
+      if [ -n "$word" ]; then
+        names+=("$word")
+      fi
+    done
   done <<<"${IDP_TOOLS:-}"
   if [ "${#names[@]}" -eq 0 ]; then
     return 0
@@ -151,6 +155,11 @@ cmd_run() {
       args+=("$line")
     fi
   done
+  # github-token defaults to the job's token; where there is none (act, a fork's
+  # pull request) an empty GITHUB_TOKEN would only confuse the tools idp runs.
+  if [ -z "${GITHUB_TOKEN:-}" ]; then
+    unset GITHUB_TOKEN
+  fi
   exec idp "${command[@]}" "${args[@]}"
 }
 

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, cast
 
 from idp_actions import __version__
 from idp_actions.errors import REPORT_URL, IdpError, UsageError
@@ -59,8 +59,7 @@ def _build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Comman
     for name, (module_name, help_text) in COMMANDS.items():
         child = sub.add_parser(name, help=help_text, description=help_text)
         if name == selected:
-            module = importlib.import_module(module_name)  # type: ignore[assignment]
-            assert module is not None
+            module = cast(CommandModule, importlib.import_module(module_name))
             module.configure(child)
     return parser, module
 
@@ -77,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser, module = _build_parser(_selected_command(argv))
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version print, then "exit" 0
+            return done.code if isinstance(done.code, int) else 0
         if module is None:
             parser.print_help()
             return 0 if not argv else 1

@@ -437,8 +437,10 @@ def _excerpt(text: str, line: int, column: int) -> str:
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
     import yaml
 
-    loader = yaml.SafeLoader(text)  # the pure-Python loader: stable messages, marks on every node
     try:
+        # The pure-Python loader: stable messages, marks on every node. Its reader
+        # already refuses control characters while it is being built.
+        loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -473,6 +475,8 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
             line=line,
             hint="remove the control character (often a stray NUL or escape pasted from a terminal)",
         ) from None
+    except yaml.YAMLError as exc:  # anything else PyYAML may raise: still a message, not a traceback
+        raise ConfigError(f"invalid YAML: {exc}", file=file) from None
     except RecursionError:
         raise ConfigError(
             f"is nested too deeply (more than {MAX_DEPTH} levels)",
@@ -490,6 +494,14 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> ConfigErro
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else 0
     message = f"invalid YAML at column {column}: {problem}" if mark else f"invalid YAML: {problem}"
+    if exc.context == "expected a single document in the stream":
+        return ConfigError(
+            f"holds more than one YAML document: another starts at line {line}"
+            + (_excerpt(text, line, column) if line else ""),
+            file=file,
+            line=line,
+            hint="idp.yaml is one document: remove the second `---` (and merge what follows into the first)",
+        )
     if exc.context and exc.problem:
         context_mark = exc.context_mark
         at = f" at line {context_mark.line + 1}" if context_mark and context_mark.line + 1 != line else ""
@@ -498,8 +510,6 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> ConfigErro
         message += _excerpt(text, line, column)
     if "'\\t'" in problem or "tab" in problem:
         hint = "YAML does not allow tabs for indentation: indent with spaces"
-    elif "expected a single document" in problem:
-        hint = "idp.yaml holds one document: remove the second `---`"
     elif "constructor" in problem:
         hint = "tags like `!Ref` or `!!python/object` are not supported: write plain values"
     else:
@@ -759,6 +769,8 @@ def _explain(error: ValidationError, lines: Mapping[KeyPath, int]) -> list[Confi
             hint = _QUOTE_HINT
         elif "array" in wanted and isinstance(instance, str):
             hint = "write a list: each item on its own line starting with `- `, or `[a, b]`"
+        elif wanted == ["boolean"] and isinstance(instance, str):
+            hint = "write true or false without quotes"
         elif "object" in wanted and instance is None:
             hint = "a key with nothing after it is null: indent its settings under it, or remove the key"
         return [problem(message, hint)]
@@ -766,7 +778,7 @@ def _explain(error: ValidationError, lines: Mapping[KeyPath, int]) -> list[Confi
         rule = schema.get("patternErrorMessage") or f"a value matching the pattern {value}"
         return [problem(f"{_show(instance)} is not valid here: expected {rule}")]
     if kind == "minItems":
-        return [problem(f"must have at least {value} item(s), got {len(instance)}")]
+        return [problem("must list at least one item" if value == 1 else f"must list at least {value} items")]
     if kind == "uniqueItems":
         twice = next((item for i, item in enumerate(instance) if item in instance[:i]), None)
         return [problem(f"lists {_show(twice)} more than once", "remove the duplicate")]
@@ -799,7 +811,7 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[KeyPath, int]) ->
                     f"environment `{name}` requires `{required}`, which is "
                     + ("listed after it" if later else "not defined"),
                     "environments are promoted in the order listed: require only environments above this one"
-                    + ("" if later else f" ({', '.join(earlier) or 'none'})"),
+                    + ("" if later else f"; defined above it: {', '.join(earlier) or 'none'}"),
                 )
         if name in earlier:
             add(

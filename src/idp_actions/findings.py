@@ -177,8 +177,9 @@ def fingerprint(*, tool: str, rule_id: str, path: str, text: str, package: str |
 class Finding:
     """One problem a scanner or policy found.
 
-    ``path`` is relative to the repository root with forward slashes (empty when
-    the finding has no file, e.g. an image layer); lines are 1-based.
+    ``path`` is relative to the repository root (normalised to forward slashes
+    without a leading ``./``; empty when the finding has no file, e.g. an image
+    layer); lines are 1-based.
     ``suppressed`` holds the reason when the finding was accepted (an ignore
     file, a policy exemption); suppressed findings are reported but never gate.
     ``fingerprint`` is computed from ``snippet`` (or the message) when not given.
@@ -201,6 +202,8 @@ class Finding:
     snippet: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
+        if self.path != (normalised := _normalise_path(self.path)):
+            object.__setattr__(self, "path", normalised)
         if not self.fingerprint:
             object.__setattr__(
                 self,
@@ -413,15 +416,15 @@ def sarif_bytes(sarif: Mapping[str, Any]) -> bytes:
     return json.dumps(sarif, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def sarif_size(sarif: Mapping[str, Any]) -> SarifSize:
+def sarif_size(sarif: Mapping[str, Any], *, limit: int = MAX_GZIPPED_BYTES) -> SarifSize:
     """The raw and gzipped size of ``sarif`` as :func:`sarif_bytes` writes it."""
     data = sarif_bytes(sarif)
-    return SarifSize(raw_bytes=len(data), gzipped_bytes=len(gzip.compress(data, mtime=0)))
+    return SarifSize(raw_bytes=len(data), gzipped_bytes=len(gzip.compress(data, mtime=0)), limit=limit)
 
 
-def check_sarif_size(sarif: Mapping[str, Any]) -> SarifSize:
+def check_sarif_size(sarif: Mapping[str, Any], *, limit: int = MAX_GZIPPED_BYTES) -> SarifSize:
     """:func:`sarif_size`, raising :class:`IdpError` when GitHub would refuse the upload."""
-    size = sarif_size(sarif)
+    size = sarif_size(sarif, limit=limit)
     if not size.within_limit:
         raise IdpError(
             f"the SARIF log is too large for GitHub code scanning: {size}",

@@ -65,14 +65,12 @@ def get_input(name: str, *, required: bool = False, default: str = "", trim: boo
     raises :class:`InputError` naming it.
     """
     value = _raw_input(name, trim=trim)
-    if not value.strip():
-        if required:
-            raise InputError(
-                f"input `{name}` is required but was not supplied",
-                hint=f"set `with: {name}: …` on the step (or env INPUT_{_env_name(name)} locally)",
-            )
-        return default
-    return value
+    if required and not value.strip():
+        raise InputError(
+            f"input `{name}` is required but was not supplied",
+            hint=f"set `with: {name}: …` on the step (or env INPUT_{_env_name(name)} locally)",
+        )
+    return value or default
 
 
 _TRUE = ("true", "True", "TRUE")

@@ -157,9 +157,10 @@ def _make_retry(settings: RetrySettings) -> GithubRetry:
         max_rate_limit_wait=settings.max_wait,
         # 429 is how GitHub signals some secondary limits; 5xx are transient.
         status_forcelist=[429, 500, 502, 503, 504],
-        # When retries run out, hand the last response to PyGithub, which raises
-        # its typed exception (RateLimitExceededException …) rather than urllib3's.
-        raise_on_status=False,
+        # When retries run out urllib3 raises (requests: RetryError); api_errors
+        # words it. Returning the last response instead would hand PyGithub a body
+        # GithubRetry has already read.
+        raise_on_status=True,
     )
 
 
@@ -207,7 +208,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
 def _error_body(retry: Any, response: Any, url: str | None) -> Any:
     try:
         return json.loads(retry.get_content(response, url))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OSError):
         return {"message": str(response.reason)}
 
 
@@ -228,6 +229,7 @@ def api_errors(action: str, *, permission: str | None = None) -> Iterator[None]:
         RateLimitExceededException,
     )
     from requests import RequestException
+    from requests.exceptions import RetryError
 
     try:
         yield
@@ -240,14 +242,25 @@ def api_errors(action: str, *, permission: str | None = None) -> Iterator[None]:
         ) from exc
     except RateLimitExceededException as exc:
         raise GitHubError(
-            f"GitHub rate limit while trying to {action}, still limited after retrying: "
-            f"{_message(exc)}",
+            f"GitHub rate limit while trying to {action}: {_message(exc)}",
             hint="run again later; if this happens often, make fewer requests per job",
         ) from exc
     except GithubException as exc:
         raise GitHubError(
             f"GitHub refused to {action}: HTTP {exc.status} {_message(exc)}",
             hint=_hint(exc.status, permission),
+        ) from exc
+    except RetryError as exc:
+        reason = str(getattr(exc.args[0] if exc.args else None, "reason", None) or exc)
+        status = re.search(r"too many (\d{3}) error responses", reason)
+        limited = status is not None and status.group(1) in ("403", "429")
+        raise GitHubError(
+            f"GitHub kept refusing to {action} after retrying: "
+            + ("rate limited, " if limited else "")
+            + (f"HTTP {status.group(1)} every time" if status else reason),
+            hint="run again later"
+            + ("; if this happens often, make fewer requests per job" if limited else "")
+            + " (https://www.githubstatus.com shows incidents)",
         ) from exc
     except RequestException as exc:
         raise GitHubError(

@@ -317,8 +317,7 @@ def artifact(name: str, manifest: Mapping[str, Any], platform: str) -> Artifact:
         reason = manifest.get("not_installable", {}).get(name, "no published checksum is pinned for it")
         raise ToolError(
             f"`{name}` is not installable by idp tools install; install it another way ({reason})",
-            hint=f"install it on the runner yourself and set {spec(name).env_var} to the binary if it "
-            "is not on PATH",
+            hint=f"install it on the runner yourself and set {spec(name).env_var} to the binary if it is not on PATH",
         )
     files = entry["platforms"].get(platform)
     if files is None:

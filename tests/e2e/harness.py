@@ -128,6 +128,8 @@ class ActResult:
     jobs: dict[str, JobResult]
     stdout: str
     stderr: str
+    #: ``$RUNNER_TOOL_CACHE`` of the run (where actions/setup keeps idp's venvs)
+    tool_cache: Path
 
     def job(self, name: str) -> JobResult:
         """The job whose id, full act name (``caller/workflow/job``) or last name segment is ``name``."""
@@ -575,7 +577,7 @@ class ActSession:
         if job:
             command += ["--job", job]
 
-        process = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+        process = subprocess.Popen(  # an argv list, never a shell
             command, cwd=repo.path, env=self.environment(), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
             errors="replace", start_new_session=True,
@@ -593,7 +595,12 @@ class ActSession:
                 )
         (run_dir / "act.log").write_text(stdout, encoding="utf-8")
         result = ActResult(
-            command=command, returncode=process.returncode, jobs=parse_log(stdout), stdout=stdout, stderr=stderr
+            command=command,
+            returncode=process.returncode,
+            jobs=parse_log(stdout),
+            stdout=stdout,
+            stderr=stderr,
+            tool_cache=action_cache / "tool_cache",
         )
         _resolve_job_outputs(result, workflow_path, repo.path)
         return result

@@ -270,6 +270,7 @@ class FakeGitHub:
             extend(self.router)
         self.exchanges: list[Exchange] = []
         self.faults: list[Fault] = []
+        self._used: dict[str, int] = {}  # requests per login, for x-ratelimit-used
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -283,7 +284,9 @@ class FakeGitHub:
         server.block_on_close = False
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -430,6 +433,8 @@ class FakeGitHub:
         except ApiError as exc:
             response = exc.response
         out_headers = self._headers(request_id, identity)
+        if response.body is not None:
+            out_headers["Content-Type"] = "application/json; charset=utf-8"
         out_headers.update(response.headers)
         payload = b"" if response.body is None else json.dumps(response.body).encode()
         exchange = Exchange(
@@ -489,9 +494,10 @@ class FakeGitHub:
 
     def _headers(self, request_id: str, identity: Account | None) -> dict[str, str]:
         reset = int(self.state.now().timestamp()) + 3600
-        used = sum(1 for e in self.exchanges if identity and e.login == identity.login) + 1
+        with self._lock:
+            key = identity.login if identity else ""
+            used = self._used[key] = self._used.get(key, 0) + 1
         return {
-            "Content-Type": "application/json; charset=utf-8",
             "X-GitHub-Media-Type": "github.v3; format=json",
             "X-GitHub-Api-Version-Selected": "2022-11-28",
             "X-GitHub-Request-Id": request_id,
@@ -514,6 +520,10 @@ def _token(headers: Mapping[str, str]) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10  # close idle keep-alive connections
+    # Headers and body in one write, sent at once: otherwise Nagle's algorithm and
+    # the client's delayed ACK add 40 ms to every response.
+    wbufsize = -1
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -270,9 +270,12 @@ class FakeState:
         message: str,
         author: Account | None = None,
     ) -> Commit:
-        """Commit ``changes`` (path -> content, None deletes) on top of ``branch`` (created if new)."""
+        """Commit ``changes`` (path -> content, None deletes) on top of ``branch``.
+
+        A new branch starts from the default branch (or from nothing in an empty repository).
+        """
         with self.lock:
-            parent = repo.head(branch)
+            parent = repo.head(branch) or repo.head(repo.default_branch)
             tree = dict(parent.tree) if parent else {}
             for path, data in changes.items():
                 if data is None:

@@ -173,6 +173,10 @@ references(rc, path) := {concat("", [module_prefix(rc), ref]) |
 	some ref in object.get(expressions, array.concat(path, ["references"]), [])
 }
 
+# configured(rc, path): the code sets the argument or block at `path` (a value
+# read back from the cloud alone does not count).
+configured(rc, path) if object.get(config_resources[config_address(rc)].expressions, path, null) != null
+
 # refers_to(reference, target) holds when a reference points at the block with
 # configuration address `target` or one of its attributes or instances.
 refers_to(reference, target) if strip_keys(reference) == target
@@ -247,13 +251,13 @@ state_path_segment(0, "child_modules")
 state_path_segment(1, _)
 
 # A statement, normalised from policy JSON or from a data source's statement block:
-# effect, lower-cased actions, resources, principal identifiers ("*" for everyone)
-# and lower-cased condition keys.
+# effect, actions (as written: compare them lower-cased, IAM ignores case),
+# resources, principal identifiers ("*" for everyone) and lower-cased condition keys.
 normalize_json(s) := {
 	"sid": object.get(s, "Sid", ""),
 	"effect": object.get(s, "Effect", "Allow"),
-	"actions": [lower(a) | some a in as_array(object.get(s, "Action", []))],
-	"not_actions": [lower(a) | some a in as_array(object.get(s, "NotAction", []))],
+	"actions": as_array(object.get(s, "Action", [])),
+	"not_actions": as_array(object.get(s, "NotAction", [])),
 	"resources": as_array(object.get(s, "Resource", [])),
 	"not_resources": as_array(object.get(s, "NotResource", [])),
 	"principals": json_principals(object.get(s, "Principal", null)),
@@ -273,8 +277,8 @@ json_principals(p) := [] if {
 normalize_block(b) := {
 	"sid": text_or(object.get(b, "sid", null), ""),
 	"effect": text_or(object.get(b, "effect", null), "Allow"),
-	"actions": [lower(a) | some a in as_array(object.get(b, "actions", []))],
-	"not_actions": [lower(a) | some a in as_array(object.get(b, "not_actions", []))],
+	"actions": as_array(object.get(b, "actions", [])),
+	"not_actions": as_array(object.get(b, "not_actions", [])),
 	"resources": as_array(object.get(b, "resources", [])),
 	"not_resources": as_array(object.get(b, "not_resources", [])),
 	"principals": [id | some p in as_array(object.get(b, "principals", [])); some id in as_array(p.identifiers)],

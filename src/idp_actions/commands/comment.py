@@ -17,7 +17,8 @@ option             action input      meaning
 =================  ================  =============================================
 
 Outputs: ``action`` (created, updated, unchanged, deleted, absent),
-``comment-id`` and ``comment-url``. When the body had to be cut to fit GitHub's
+``comment-id`` (after ``--delete``: the ids deleted, comma-separated) and
+``comment-url``. When the body had to be cut to fit GitHub's
 limit, the full body goes to the step summary the comment's notice points to.
 """
 
@@ -52,58 +53,68 @@ def run(args: argparse.Namespace) -> int:
     from idp_actions import comment
     from idp_actions.github import api_errors, make_github, resolve_target
 
-    purpose = args.purpose or gha.get_input("purpose", required=True)
-    key = args.key or gha.get_input("key", required=True)
+    purpose = _required(args.purpose, "purpose")
+    key = _required(args.key, "key")
     comment.marker(purpose, key)  # check both before any request
     delete = args.delete or gha.get_bool_input("delete")
     body = None if delete else _body(args)
     target = resolve_target(repository=args.repo or gha.get_input("repository") or None, number=_number(args))
+    assert target.number is not None  # resolve_target requires one
+    where = f"{target.full_name}#{target.number}"
     token = gha.get_input("github-token") or None
     if token:
         gha.mask(token)
-    gh = make_github(token=token)
-    where = f"{target.full_name}#{target.number}"
 
-    assert target.number is not None  # resolve_target requires one
-    with api_errors(f"read {where}", permission="pull-requests: read"):
-        issue = gh.get_repo(target.full_name).get_issue(target.number)
-    with api_errors("find out which account the token belongs to"):
-        author, bots_only = _identity(gh)
-
-    if body is None:
-        with api_errors(f"delete the {purpose} comment on {where}", permission="pull-requests: write"):
-            deleted = comment.delete_comment(
-                issue, purpose=purpose, key=key, author=author, bots_only=bots_only
+    with make_github(token=token) as gh:
+        with api_errors(f"read {where}", permission="pull-requests: read"):
+            issue = gh.get_repo(target.full_name).get_issue(target.number)
+        with api_errors("find out which account the token belongs to"):
+            author, bots_only = _identity(gh)
+        if body is None:
+            with api_errors(f"delete the {purpose} comment on {where}", permission="pull-requests: write"):
+                deleted = comment.delete_comment(
+                    issue, purpose=purpose, key=key, author=author, bots_only=bots_only
+                )
+            action = "deleted" if deleted else "absent"
+            gha.set_output("action", action)
+            gha.set_output("comment-id", ",".join(map(str, deleted)))
+            gha.set_output("comment-url", "")
+            print(f"{action}: {purpose} comment {key} on {where}")
+            return 0
+        with api_errors(f"write the {purpose} comment on {where}", permission="pull-requests: write"):
+            result = comment.upsert_comment(
+                issue,
+                purpose=purpose,
+                key=key,
+                body=body,
+                author=author,
+                bots_only=bots_only,
+                hint=comment.full_text_hint(),
             )
-        action = "deleted" if deleted else "absent"
-        gha.set_output("action", action)
-        gha.set_output("comment-id", str(deleted[0]) if deleted else "")
-        gha.set_output("comment-url", "")
-        print(f"{action}: {purpose} comment on {where}" + (f" ({len(deleted)})" if deleted else ""))
-        return 0
 
-    with api_errors(f"write the {purpose} comment on {where}", permission="pull-requests: write"):
-        result = comment.upsert_comment(
-            issue,
-            purpose=purpose,
-            key=key,
-            body=body,
-            author=author,
-            bots_only=bots_only,
-            hint=comment.full_text_hint(),
-        )
     if result.truncated:
         gha.write_summary(body)
         gha.warning(
-            f"the {purpose} comment was truncated to GitHub's limit; the full text is in the step summary"
+            f"the {purpose} comment was cut to GitHub's size limit; the full text is in the step summary"
         )
     if result.removed_duplicates:
-        print(f"removed duplicate comments {', '.join(map(str, result.removed_duplicates))}", file=sys.stderr)
+        removed = ", ".join(map(str, result.removed_duplicates))
+        print(f"removed duplicate {purpose} comments: {removed}", file=sys.stderr)
     gha.set_output("action", result.action)
     gha.set_output("comment-id", str(result.id))
     gha.set_output("comment-url", result.url)
     print(f"{result.action}: {result.url}")
     return 0
+
+
+def _required(value: str | None, name: str) -> str:
+    found = value or gha.get_input(name)
+    if not found:
+        raise UsageError(
+            f"--{name} is required (action input `{name}`)",
+            hint="for example: idp comment --purpose terraform-plan --key infra/prod:default --body-file plan.md",
+        )
+    return found
 
 
 def _body(args: argparse.Namespace) -> str:

@@ -11,6 +11,7 @@ import argparse
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from idp_actions import gha
 from idp_actions import tools as registry
@@ -41,6 +42,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="base URL that replaces each download's origin (default: $IDP_TOOLS_MIRROR)",
     )
+    install.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="a tools manifest to use instead of the one shipped with idp (default: $IDP_TOOLS_MANIFEST)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return _list()
     if args.tools_command == "check":
         return _check(_names(args.names) or sorted(registry.TOOLS))
-    return _install(_names(args.names), dest=args.dest, mirror=args.mirror)
+    return _install(_names(args.names), dest=args.dest, mirror=args.mirror, manifest_path=args.manifest)
 
 
 def _names(raw: list[str]) -> list[str]:
@@ -76,10 +83,7 @@ def _detect_all(names: list[str]) -> list[registry.Found]:
 
 
 def _list() -> int:
-    try:
-        manifest = registry.load_manifest()["tools"]
-    except ToolError:
-        manifest = {}
+    manifest = _manifest(None)["tools"]
     names = sorted(registry.TOOLS)
     rows = [("TOOL", "PINNED", "FOUND", "STATUS", "PATH")]
     for found in _detect_all(names):
@@ -133,9 +137,20 @@ def default_dest() -> Path:
     return Path(cache) / "idp-actions" / "installed"
 
 
-def _install(names: list[str], *, dest: Path | None, mirror: str | None) -> int:
+def _manifest(path: Path | None) -> dict[str, Any]:
+    chosen = path or os.environ.get("IDP_TOOLS_MANIFEST") or None
+    try:
+        return registry.load_manifest(chosen)
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"cannot read the tools manifest {chosen}: {exc}",
+            hint="pass --manifest (or IDP_TOOLS_MANIFEST) a JSON file shaped like idp_actions/data/tools.json",
+        ) from None
+
+
+def _install(names: list[str], *, dest: Path | None, mirror: str | None, manifest_path: Path | None) -> int:
     dest = dest or default_dest()
-    manifest = registry.load_manifest()
+    manifest = _manifest(manifest_path)
     platform = registry.current_platform()
     for name in names:  # refuse before downloading anything when one of them cannot be installed
         registry.artifact(name, manifest, platform)

@@ -7,6 +7,7 @@ through :mod:`idp_actions.proc`, parses its JSON output and returns findings.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,8 +46,10 @@ def zizmor(root: Path, documents: Sequence[Document]) -> ZizmorResult:
     config = next((p for p in (root / "zizmor.yml", root / ".github" / "zizmor.yml") if p.is_file()), None)
     args += ["--config", str(config)] if config else ["--no-config"]
     args += [doc.rel for doc in documents]
+    # Offline audits need no token, and zizmor refuses an empty one: never hand it one.
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN")}
     # zizmor exits 10-14 when it has findings; anything else non-zero is a failure of the tool.
-    result = proc.run(args, cwd=root, ok_codes=(0, 10, 11, 12, 13, 14))
+    result = proc.run(args, cwd=root, env=env, ok_codes=(0, 10, 11, 12, 13, 14))
     try:
         raw: list[dict[str, Any]] = json.loads(result.stdout or "[]")
     except json.JSONDecodeError as exc:
