@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("idp: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one handler for bugs
+    except Exception as exc:
         _report_error(
             f"internal error: {type(exc).__name__}: {exc}\n"
             f"  This is a bug in idp-actions. Please report it at {REPORT_URL}\n"

@@ -44,7 +44,7 @@ def run(
     if extra_env:
         full_env.update(extra_env)
     try:
-        completed = subprocess.run(  # noqa: S603 - argv list, never a shell
+        completed = subprocess.run(
             argv,
             cwd=None if cwd is None else Path(cwd),
             env=full_env,
