@@ -283,7 +283,7 @@ def test_install_command_puts_tools_on_the_job_path_and_sets_outputs(
     manifest["tools"].update(publish(mirror, "tofu", "tofu.zip", zip_bytes({"tofu": SCRIPT}), "zip", "tofu")["tools"])
     manifest_file = tmp_path / "tools.json"
     manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
-    monkeypatch.setattr(tools, "current_platform", lambda: "linux-amd64")
+    monkeypatch.setattr(tools.installer, "current_platform", lambda: "linux-amd64")
     monkeypatch.setenv("RUNNER_TOOL_CACHE", str(tmp_path / "toolcache"))
     monkeypatch.setenv("PATH", os.environ["PATH"])  # add_path also prepends to this process's PATH: undo it after
     args = ["tools", "install", "opa, tofu", "--mirror", mirror.url, "--manifest", str(manifest_file)]

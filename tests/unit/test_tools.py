@@ -136,13 +136,13 @@ def test_dev_checkout_tools_come_before_path(tmp_path: Path) -> None:
 
 
 def test_path_is_searched_outside_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tools, "dev_tools_bin", lambda: None)
+    monkeypatch.setattr(tools.lookup, "dev_tools_bin", lambda: None)
     (tmp_path / "opa").symlink_to(require_tool("opa"))
     assert tools.locate("opa", environ={"PATH": str(tmp_path)}) == (tmp_path / "opa", "PATH")
 
 
 def test_missing_tool_error_names_tool_need_and_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tools, "dev_tools_bin", lambda: None)
+    monkeypatch.setattr(tools.lookup, "dev_tools_bin", lambda: None)
     with pytest.raises(ToolError) as caught:
         tools.require("opa", environ={"PATH": str(tmp_path)})
     _golden("missing-opa.txt", str(caught.value) + "\n")
@@ -237,7 +237,7 @@ def test_check_command_passes_for_a_usable_tool(capsys: pytest.CaptureFixture[st
 def test_check_command_fails_for_a_missing_tool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(tools, "dev_tools_bin", lambda: None)
+    monkeypatch.setattr(tools.lookup, "dev_tools_bin", lambda: None)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert main(["tools", "check", "opa"]) == 1
     captured = capsys.readouterr()

@@ -15,7 +15,9 @@ dockerfile(lines) := [{
 	"Stage": stage_at(lines, i),
 	"SubCmd": "",
 	"Value": line[2],
-} | some i, line in lines]
+} |
+	some i, line in lines
+]
 
 stage_at(lines, i) := max([0, count([j | some j, line in lines; j <= i; line[0] == "from"]) - 1])
 

@@ -2,8 +2,8 @@ package idp.terraform.eks_public_endpoint_test
 
 import rego.v1
 
-import data.idp.terraform.lib.fixtures as f
 import data.idp.terraform.eks_public_endpoint as policy
+import data.idp.terraform.lib.fixtures as f
 
 cluster(vpc_config) := f.create("aws_eks_cluster.main", {"name": "main", "version": "1.33", "vpc_config": [object.union({"endpoint_private_access": true, "subnet_ids": ["subnet-0a", "subnet-0b"]}, vpc_config)]})
 

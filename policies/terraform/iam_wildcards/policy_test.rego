@@ -2,8 +2,8 @@ package idp.terraform.iam_wildcards_test
 
 import rego.v1
 
-import data.idp.terraform.lib.fixtures as f
 import data.idp.terraform.iam_wildcards as policy
+import data.idp.terraform.lib.fixtures as f
 
 document(statements) := json.marshal({"Version": "2012-10-17", "Statement": statements})
 

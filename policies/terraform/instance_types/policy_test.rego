@@ -2,8 +2,8 @@ package idp.terraform.instance_types_test
 
 import rego.v1
 
-import data.idp.terraform.lib.fixtures as f
 import data.idp.terraform.instance_types as policy
+import data.idp.terraform.lib.fixtures as f
 
 instance(type, environment) := f.create("aws_instance.app", {"ami": "ami-0abcdef1234567890", "instance_type": type, "tags": {"Environment": environment}, "tags_all": {"Environment": environment}})
 

@@ -2,13 +2,16 @@ package idp.terraform.kms_rotation_test
 
 import rego.v1
 
-import data.idp.terraform.lib.fixtures as f
 import data.idp.terraform.kms_rotation as policy
+import data.idp.terraform.lib.fixtures as f
 
-key(overrides) := f.create("aws_kms_key.data", object.union({
-	"description": "data at rest", "key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT",
-	"enable_key_rotation": true, "rotation_period_in_days": 365, "deletion_window_in_days": 30,
-}, overrides))
+key(overrides) := f.create("aws_kms_key.data", object.union(
+	{
+		"description": "data at rest", "key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT",
+		"enable_key_rotation": true, "rotation_period_in_days": 365, "deletion_window_in_days": 30,
+	},
+	overrides,
+))
 
 test_rotating_key_is_allowed if {
 	count(policy.deny) == 0 with input as f.plan([key({})])

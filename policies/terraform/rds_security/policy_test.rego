@@ -5,10 +5,13 @@ import rego.v1
 import data.idp.terraform.lib.fixtures as f
 import data.idp.terraform.rds_security as policy
 
-db(overrides) := f.create("aws_db_instance.orders", object.union({
-	"identifier": "orders", "engine": "postgres", "engine_version": "16.4", "instance_class": "db.t4g.medium",
-	"publicly_accessible": false, "storage_encrypted": true, "kms_key_id": null, "replicate_source_db": null,
-}, overrides))
+db(overrides) := f.create("aws_db_instance.orders", object.union(
+	{
+		"identifier": "orders", "engine": "postgres", "engine_version": "16.4", "instance_class": "db.t4g.medium",
+		"publicly_accessible": false, "storage_encrypted": true, "kms_key_id": null, "replicate_source_db": null,
+	},
+	overrides,
+))
 
 test_private_encrypted_database_is_allowed if {
 	plan := f.plan([db({})])

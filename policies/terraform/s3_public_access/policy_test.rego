@@ -121,16 +121,19 @@ test_deny_statements_for_everyone_are_allowed if {
 }
 
 test_policy_from_a_document_read_during_apply_is_checked if {
-	document := f.deferred_data("data.aws_iam_policy_document.assets", {"statement": [{
-		"sid": "",
-		"effect": "Allow",
-		"actions": ["s3:GetObject"],
-		"principals": [{"type": "*", "identifiers": ["*"]}],
-		"condition": [],
-		"not_actions": null,
-		"not_principals": [],
-		"not_resources": null,
-	}]}, {"json": true, "minified_json": true, "statement": [{"resources": true}]})
+	document := f.deferred_data(
+		"data.aws_iam_policy_document.assets", {"statement": [{
+			"sid": "",
+			"effect": "Allow",
+			"actions": ["s3:GetObject"],
+			"principals": [{"type": "*", "identifiers": ["*"]}],
+			"condition": [],
+			"not_actions": null,
+			"not_principals": [],
+			"not_resources": null,
+		}]},
+		{"json": true, "minified_json": true, "statement": [{"resources": true}]},
+	)
 	attached := f.unknown(bucket_policy([]), {"policy": true, "bucket": true})
 	plan := f.plan_with_config([bucket, pab(closed), document, attached], [f.config("aws_s3_bucket_policy.assets", {
 		"bucket": f.refs(["aws_s3_bucket.assets.id", "aws_s3_bucket.assets"]),
