@@ -1,6 +1,7 @@
 """The conftest-shaped policy library (policies/terraform, policies/docker, policies/workflows)
-with the real opa, conftest and tofu: strict compilation, the Rego unit tests, every sample
-through plain `conftest test` (so the policies run unchanged in conftest), parameters and
+with the real opa, conftest and tofu: strict compilation and formatting, the Rego unit tests
+(under `opa test` and `conftest verify`), every sample through plain `conftest test` (so the
+policies run unchanged in conftest), a repository's own policy beside them, parameters and
 message overrides through conftest's --data, the fixtures' envelope against a plan OpenTofu
 really makes, and the library's layout (versions, samples, tests, READMEs).
 
@@ -44,7 +45,8 @@ class Policy:
 
     @property
     def namespace(self) -> str:
-        return f"idp.{self.domain}.{self.name}"
+        """The Rego package: the kebab-case folder name in snake_case (packages hold no dashes)."""
+        return f"idp.{self.domain}.{self.name.replace('-', '_')}"
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,12 @@ POLICY_LIST = [policy for domain in DOMAINS for policy in _policies(domain)]
 SAMPLE_LIST = [sample for policy in POLICY_LIST for sample in _samples(policy)]
 
 
-def _run(*args: str | Path, cwd: Path = ROOT, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+def _run(
+    *args: str | Path, cwd: Path = ROOT, ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode in ok, f"{args} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -116,8 +122,11 @@ def _lines(entry: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def test_policies_compile_in_strict_mode() -> None:
-    _run(require_tool("opa"), "check", "--strict", *(f"policies/{d}" for d in DOMAINS))
+def test_policies_compile_in_strict_mode_and_are_formatted() -> None:
+    folders = [f"policies/{d}" for d in DOMAINS]
+    _run(require_tool("opa"), "check", "--strict", *folders)
+    unformatted = _run(require_tool("opa"), "fmt", "--list", "--fail", *folders, ok=(0, 1, 2))
+    assert unformatted.returncode == 0, f"run `opa fmt -w {' '.join(folders)}`:\n{unformatted.stdout}"
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +141,13 @@ def unit_tests() -> list[dict[str, Any]]:
 
 def test_unit_tests_pass(unit_tests: list[dict[str, Any]]) -> None:
     assert len(unit_tests) >= 200
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_unit_tests_pass_under_conftest_verify(domain: str, unit_tests: list[dict[str, Any]]) -> None:
+    result = _run(require_tool("conftest"), "verify", "--no-color", "--policy", f"policies/{domain}")
+    expected = len([t for t in unit_tests if t["location"]["file"].startswith(f"policies/{domain}/")])
+    assert f"{expected} tests, {expected} passed" in result.stdout, result.stdout
 
 
 # ---------------------------------------------------------------------------
@@ -179,11 +195,12 @@ def test_sample_gives_the_expected_conftest_results(
 
 def test_namespaces_select_policies_and_exit_codes_follow_conftest(tmp_path: Path) -> None:
     conftest = require_tool("conftest")
-    denied = POLICIES / "terraform/stateful_destroy/samples/denied_replace_and_delete/plan.json"
-    warned = POLICIES / "docker/no_add_url/samples/warned_local_add/Dockerfile"
+    denied = POLICIES / "terraform/stateful-destroy/samples/denied_replace_and_delete/plan.json"
+    warned = POLICIES / "docker/no-add-url/samples/warned_local_add/Dockerfile"
     real_plan = TOFU_ROOT / "plan.json"
 
-    one = _run(conftest, "test", "--no-color", "-p", "policies/terraform", "-n", "idp.terraform.stateful_destroy", denied, ok=(1,))
+    namespace = "idp.terraform.stateful_destroy"
+    one = _run(conftest, "test", "--no-color", "-p", "policies/terraform", "-n", namespace, denied, ok=(1,))
     assert "FAIL" in one.stdout and "aws_db_instance.orders: the plan replaces" in one.stdout
     # A glob selects the whole library; the real plan (terraform_data only) passes it.
     _run(conftest, "test", "-p", "policies/terraform", "-n", "idp.terraform.*", real_plan)
@@ -194,7 +211,7 @@ def test_namespaces_select_policies_and_exit_codes_follow_conftest(tmp_path: Pat
     own = tmp_path / "policy"
     own.mkdir()
     (own / "team.rego").write_text(
-        'package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome rc in input.resource_changes\n'
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome rc in input.resource_changes\n"
         '\trc.type == "aws_db_instance"\n\tmsg := sprintf("%s: databases need a DBA review", [rc.address])\n}\n',
         encoding="utf-8",
     )
@@ -211,10 +228,12 @@ def test_parameters_and_messages_come_from_conftest_data(tmp_path: Path) -> None
             {
                 "idp": {
                     "parameters": {
-                        "s3_public_access": {"messages": {"public_acl": "SEC-7 {address} uses the {acl} ACL"}},
-                        "required_tags": {"tags": ["Environment"]},
-                        "base_image_digest": {"exempt": ["golang:*", "alpine:*", "nginx:*"]},
-                        "approved_reusable_workflows": {"allowed_prefixes": ["idp-actions/idp-actions/", "someone-else/"]},
+                        "s3-public-access": {"messages": {"public_acl": "SEC-7 {address} uses the {acl} ACL"}},
+                        "required-tags": {"tags": ["Environment"]},
+                        "base-image-digest": {"exempt": ["golang:*", "alpine:*", "nginx:*"]},
+                        "approved-reusable-workflows": {
+                            "allowed_prefixes": ["idp-actions/idp-actions/", "someone-else/"]
+                        },
                     }
                 }
             }
@@ -222,19 +241,26 @@ def test_parameters_and_messages_come_from_conftest_data(tmp_path: Path) -> None
         encoding="utf-8",
     )
     cases = {
-        "idp.terraform.s3_public_access": "terraform/s3_public_access/samples/denied_public_website/plan.json",
-        "idp.terraform.required_tags": "terraform/required_tags/samples/denied_missing_owner/plan.json",
-        "idp.docker.base_image_digest": "docker/base_image_digest/samples/denied_tags/Dockerfile",
-        "idp.workflows.approved_reusable_workflows": "workflows/approved_reusable_workflows/samples/denied_foreign_workflow/workflow.yml",
+        "idp.terraform.s3_public_access": "denied_public_website/plan.json",
+        "idp.terraform.required_tags": "denied_missing_owner/plan.json",
+        "idp.docker.base_image_digest": "denied_tags/Dockerfile",
+        "idp.workflows.approved_reusable_workflows": "denied_foreign_workflow/workflow.yml",
+    }
+    files = {
+        namespace: "/".join(
+            ["policies", namespace.split(".")[1], namespace.split(".")[2].replace("_", "-"), "samples", case]
+        )
+        for namespace, case in cases.items()
     }
     results = {}
     for domain in DOMAINS:
-        files = [f"policies/{path}" for namespace, path in cases.items() if namespace.split(".")[1] == domain]
-        for entry in _conftest_json("-p", f"policies/{domain}", "--data", data, "--all-namespaces", *files):
-            if entry["namespace"] in cases and entry["filename"] == f"policies/{cases[entry['namespace']]}":
+        inputs = [path for namespace, path in files.items() if namespace.split(".")[1] == domain]
+        for entry in _conftest_json("-p", f"policies/{domain}", "--data", data, "--all-namespaces", *inputs):
+            if files.get(entry["namespace"]) == entry["filename"]:
                 results[entry["namespace"]] = sorted(r["msg"] for r in entry.get("failures") or [])
     assert "SEC-7 aws_s3_bucket_acl.website uses the public-read ACL" in results["idp.terraform.s3_public_access"]
-    assert results["idp.terraform.required_tags"] == ["aws_cloudwatch_log_group.jobs: missing required tag(s) Environment"]
+    log_group = "aws_cloudwatch_log_group.jobs: missing required tag(s) Environment"
+    assert results["idp.terraform.required_tags"] == [log_group]
     assert results["idp.docker.base_image_digest"] == []
     assert results["idp.workflows.approved_reusable_workflows"] == []
 
@@ -249,13 +275,19 @@ def real_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The plan of samples/tofu/main.tf, made again: apply one state, plan a change from it."""
     tofu = require_tool("tofu")
     work = tmp_path_factory.mktemp("tofu")
-    shutil.copytree(TOFU_ROOT, work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "plan.json"))
+    ignore = shutil.ignore_patterns(".terraform*", "*.tfstate*", "plan.json")
+    shutil.copytree(TOFU_ROOT, work, dirs_exist_ok=True, ignore=ignore)
+    # Hermetic: an empty CLI configuration of its own (a missing one makes tofu print its
+    # warning on stdout, ahead of the JSON), no checkpoint calls, built-in resources only.
+    config = work / "empty.tofurc"
+    config.write_text("", encoding="utf-8")
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
     first = ("-var", "environment=dev", "-var", "keep_legacy=true")
     second = ("-var", "environment=staging", "-var", "keep_legacy=false")
-    _run(tofu, "init", "-input=false", "-no-color", cwd=work)
-    _run(tofu, "apply", "-auto-approve", "-input=false", "-no-color", *first, cwd=work)
-    _run(tofu, "plan", "-input=false", "-no-color", *second, "-out", "p", cwd=work)
-    plan: dict[str, Any] = json.loads(_run(tofu, "show", "-json", "p", cwd=work).stdout)
+    _run(tofu, "init", "-input=false", "-no-color", cwd=work, env=env)
+    _run(tofu, "apply", "-auto-approve", "-input=false", "-no-color", *first, cwd=work, env=env)
+    _run(tofu, "plan", "-input=false", "-no-color", *second, "-out", "p", cwd=work, env=env)
+    plan: dict[str, Any] = json.loads(_run(tofu, "show", "-json", "p", cwd=work, env=env).stdout)
     return plan
 
 
@@ -265,10 +297,7 @@ def test_stored_real_plan_matches_what_tofu_makes(real_plan: dict[str, Any]) -> 
     assert real_plan["format_version"] == stored["format_version"]
 
     def changes(plan: dict[str, Any]) -> dict[str, tuple[list[str], set[str], set[str]]]:
-        return {
-            rc["address"]: (rc["change"]["actions"], set(rc), set(rc["change"]))
-            for rc in plan["resource_changes"]
-        }
+        return {rc["address"]: (rc["change"]["actions"], set(rc), set(rc["change"])) for rc in plan["resource_changes"]}
 
     assert changes(real_plan) == changes(stored)
     assert {tuple(a) for a, _, _ in changes(real_plan).values()} == {("update",), ("delete",), ("delete", "create")}
@@ -296,7 +325,8 @@ def test_fixture_plans_keep_the_real_envelope(sample: Sample, real_plan: dict[st
     plan = json.loads(sample.path.read_text(encoding="utf-8"))
     assert plan["format_version"] == real_plan["format_version"]
     assert set(plan) <= set(real_plan), set(plan) - set(real_plan)
-    assert {"terraform_version", "planned_values", "resource_changes", "configuration", "timestamp", "errored"} <= set(plan)
+    required = {"terraform_version", "planned_values", "resource_changes", "configuration", "timestamp", "errored"}
+    assert required <= set(plan), required - set(plan)
     rc_keys = {"address", "mode", "type", "name", "provider_name", "change"}
     change_keys = set(real_plan["resource_changes"][0]["change"]) - {"replace_paths"}
     actions = {"no-op", "create", "read", "update", "delete", "forget"}
@@ -327,8 +357,9 @@ def test_fixture_plans_keep_the_real_envelope(sample: Sample, real_plan: dict[st
 def annotations() -> dict[str, dict[str, Any]]:
     """Package METADATA by namespace, as `opa inspect` reads it."""
     found: dict[str, dict[str, Any]] = {}
+    opa = require_tool("opa")
     for domain in DOMAINS:
-        inspected = json.loads(_run(require_tool("opa"), "inspect", "-a", "--format", "json", f"policies/{domain}").stdout)
+        inspected = json.loads(_run(opa, "inspect", "-a", "--format", "json", f"policies/{domain}").stdout)
         for item in inspected.get("annotations", []):
             if item["annotations"].get("scope") == "package":
                 path = ".".join(p["value"] for p in item["path"][1:])
@@ -340,9 +371,10 @@ def annotations() -> dict[str, dict[str, Any]]:
 def defaults() -> dict[str, dict[str, Any]]:
     """Each policy's `defaults` (its own parameters), evaluated by opa."""
     found: dict[str, dict[str, Any]] = {}
+    opa = require_tool("opa")
     for domain in DOMAINS:
-        query = f"{{name: d | some name; d := data.idp.{domain}[name].defaults}}"
-        out = json.loads(_run(require_tool("opa"), "eval", "--format", "json", "-d", f"policies/{domain}", query).stdout)
+        query = f"{{name: d | some name; d := data.idp.{domain}[name].defaults}}"  # by package name
+        out = json.loads(_run(opa, "eval", "--format", "json", "-d", f"policies/{domain}", query).stdout)
         for name, value in out["result"][0]["expressions"][0]["value"].items():
             found[f"idp.{domain}.{name}"] = value
     return found
@@ -362,7 +394,7 @@ def test_policy_is_complete(
 ) -> None:
     source = (policy.folder / "policy.rego").read_text(encoding="utf-8")
     assert re.search(rf"^package {re.escape(policy.namespace)}$", source, re.M), "package must be idp.<domain>.<folder>"
-    assert f'lib.params("{policy.name}"' in source, "parameters must live at data.idp.parameters.<folder>"
+    assert f'lib.params("{policy.name}"' in source, 'parameters must live at data.idp.parameters["<folder>"]'
 
     meta = annotations.get(policy.namespace)
     assert meta, f"{policy.namespace} has no package METADATA"
@@ -370,7 +402,8 @@ def test_policy_is_complete(
     assert SEMVER.match(str(meta["custom"]["version"])), meta["custom"]
     assert meta["custom"]["severity"] in SEVERITIES
 
-    tests = [t for t in unit_tests if t["location"]["file"] == f"policies/{policy.domain}/{policy.name}/policy_test.rego"]
+    test_file = f"policies/{policy.domain}/{policy.name}/policy_test.rego"
+    tests = [t for t in unit_tests if t["location"]["file"] == test_file]
     assert len(tests) >= 5, f"{policy.namespace} needs unit tests (found {len(tests)})"
     assert any("message" in t["name"] for t in tests), "a unit test must cover the message override"
 
