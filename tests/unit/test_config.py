@@ -208,7 +208,7 @@ def test_unknown_top_level_key_without_close_match(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.message == "unknown key `zebra`"
     assert problem.hint == (
-        "allowed keys at the top level: version, org, tools, scan, policy, terraform, gitops, comments"
+        "allowed keys at the top level: version, org, tools, scan, policy, terraform, gitops, scaffold, comments"
     )
 
 
@@ -436,7 +436,7 @@ def test_show_prints_effective_config(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     assert out.startswith("# effective idp configuration (.github/idp.yaml)\n")
     assert yaml.safe_load(out) == data
-    assert list(data) == ["version", "org", "tools", "scan", "policy", "terraform", "gitops", "comments"]
+    assert list(data) == ["version", "org", "tools", "scan", "policy", "terraform", "gitops", "scaffold", "comments"]
 
 
 def test_show_with_an_invalid_file_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,177 @@
+"""conftest semantics on real OPA: every package's deny/violation/warn rules over every input, in one ``opa eval``.
+
+conftest evaluates, per input file, the rules ``deny``, ``violation`` and ``warn``
+(and ``deny_<x>`` …) of the policy packages; a rule yields strings or objects
+with a ``msg``. Here all packages of one area (``--all-namespaces``) are loaded
+unchanged, and a generated driver iterates the inputs with ``with input as …``:
+one OPA process for every Terraform plan, another for every Dockerfile, and so on.
+Parameters reach policies as ``data.idp.parameters.<policy>`` (see
+policies/terraform/lib/terraform.rego); without them policies use their defaults,
+exactly as under plain conftest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from idp_actions.policy.inputs import FileInput
+from idp_actions.policy.library import RegoFile
+from idp_actions.policy.opa import Bundle, Source, evaluate
+from idp_actions.policy.violation import Resource, Violation
+
+
+def enforcement_of(rule: str) -> str:
+    """``deny``/``violation`` rules deny, ``warn`` rules warn (conftest's reading of rule names)."""
+    return "warn" if rule == "warn" or rule.startswith("warn_") else "deny"
+
+
+def owners(modules: Sequence[RegoFile]) -> dict[tuple[str, str], str]:
+    """Every (package, rule) conftest evaluates, and the policy it belongs to."""
+    found: dict[tuple[str, str], str] = {}
+    for module in modules:
+        for rule in module.rules:
+            found.setdefault((module.package, rule), module.policy)
+    return found
+
+
+def driver(area: str, modules: Sequence[RegoFile]) -> str:
+    """The Rego that collects every conftest rule of every package over every input of ``area``."""
+    blocks = [
+        f"""results contains [i, {json.dumps(package)}, {json.dumps(rule)}, v] if {{
+\tsome i, doc in data.idp_engine.inputs
+\tfound := data.{package}.{rule} with input as doc
+\tsome v in found
+}}
+"""
+        for package, rule in sorted(owners(modules))
+    ]
+    return f"package idp_driver.{area}\n\nimport rego.v1\n\n" + "\n".join(blocks)
+
+
+def build(area: str, modules: Sequence[RegoFile], inputs: Sequence[FileInput], parameters: dict[str, Any]) -> Bundle:
+    """The bundle of one evaluation: the area's modules (unchanged), the driver and the inputs as data."""
+    bundle = Bundle()
+    for index, module in enumerate(modules):
+        bundle.add(
+            f"policies/{index}/{module.path.name}",
+            module.path.read_text(encoding="utf-8"),
+            source=Source(file=module.shown),
+        )
+    bundle.add(f"driver/{area}.rego", driver(area, modules), source=Source(file="<driver>"))
+    bundle.data = {
+        "idp": {"parameters": parameters},
+        "idp_engine": {"inputs": [unit for item in inputs for unit in item.units()]},
+    }
+    return bundle
+
+
+def check(
+    area: str,
+    modules: Sequence[RegoFile],
+    inputs: Sequence[FileInput],
+    *,
+    parameters: dict[str, Any],
+    ceilings: dict[str, str],
+    opa: str | None = None,
+) -> list[Violation]:
+    """Every deny/warn of the area's policies over ``inputs``."""
+    if not inputs or not any(m.is_policy for m in modules):
+        return []
+    from idp_actions.policy.sets import cap
+
+    raw = evaluate(build(area, modules, inputs, parameters), f"data.idp_driver.{area}.results", opa=opa) or []
+    policy_of = owners(modules)
+    file_of = [item for item in inputs for _ in item.units()]
+    violations = []
+    for index, package, rule, value in raw:
+        policy = policy_of[(package, rule)]
+        item = file_of[int(index)]
+        message, details = _message(value)
+        action = cap(enforcement_of(rule), ceilings.get(policy, "deny"))
+        resource, line = locate(item, message, details)
+        violations.append(
+            Violation(
+                policy=policy,
+                constraint=f"{package}.{rule}",
+                enforcement=action,
+                message=message,
+                area=area,
+                path=item.path,
+                line=line,
+                resource=resource,
+                details=details,
+            )
+        )
+    return violations
+
+
+def _message(value: Any) -> tuple[str, Any]:
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, dict) and isinstance(value.get("msg"), str):
+        rest = {k: v for k, v in value.items() if k != "msg"}
+        return value["msg"], rest or None
+    return json.dumps(value, sort_keys=True), None
+
+
+# ------------------------------------------------------------------ locating
+
+
+def locate(item: FileInput, message: str, details: Any) -> tuple[Resource, int | None]:
+    """The resource and line a conftest message is about, as far as the input tells."""
+    if item.area == "terraform":
+        address = _address(item.data, message, details)
+        return Resource(address=address), _line_of_address(item.text, address) if address else None
+    if item.area == "docker":
+        return Resource(), _dockerfile_line(item, message)
+    return Resource(), _line_of_token(item.text, message)
+
+
+def _address(plan: Any, message: str, details: Any) -> str:
+    if isinstance(details, dict):
+        for key in ("address", "resource"):
+            value = details.get(key) or (details.get("metadata") or {}).get(key)
+            if isinstance(value, str) and value:
+                return value
+    addresses = {
+        rc.get("address") for rc in (plan.get("resource_changes") or []) if isinstance(rc, dict)
+    } if isinstance(plan, dict) else set()
+    best = ""
+    for address in addresses:
+        if isinstance(address, str) and len(address) > len(best) and re.search(
+            rf"(?<![\w.\[\]\"]){re.escape(address)}(?![\w\[])", message
+        ):
+            best = address
+    return best
+
+
+def _line_of_address(text: str, address: str) -> int | None:
+    found = re.search(rf'"address"\s*:\s*{re.escape(json.dumps(address))}', text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _dockerfile_line(item: FileInput, message: str) -> int | None:
+    commands = item.data[0] if item.data and isinstance(item.data[0], list) else []
+    best: tuple[int, int] | None = None
+    for command, line in zip(commands, item.lines, strict=False):
+        if command.get("Cmd") == "comment":
+            continue
+        for value in command.get("Value") or []:
+            if len(value) >= 3 and value in message and (best is None or len(value) > best[0]):
+                best = (len(value), line)
+    return best[1] if best else None
+
+
+_TOKEN = re.compile(r"[\"'`]([^\"'`\n]{3,})[\"'`]|(\S+@\S+)|(\S+/\S+)")
+
+
+def _line_of_token(text: str, message: str) -> int | None:
+    for found in _TOKEN.finditer(message):
+        token = next(g for g in found.groups() if g).rstrip(".,;:)")
+        index = text.find(token)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1
+    return None

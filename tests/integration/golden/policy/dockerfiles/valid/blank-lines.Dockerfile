@@ -1,0 +1,9 @@
+# syntax=docker/dockerfile:1
+
+# hello
+FROM alpine
+
+
+# lonely
+
+RUN x

@@ -1,0 +1,4 @@
+FROM a
+RUN echo \\
+RUN x \ 
+USER a

@@ -1,0 +1,4 @@
+#comment first
+# syntax=foo
+FROM alpine
+RUN ["a", "b"] 
