@@ -140,4 +140,5 @@ def benchmarks() -> dict[str, Callable[[], Benchmark]]:
             command_b=(sys.executable, "-c", "pass"),
             target_ms=150,
         ),
+        **__import__("benchmarks.terraform", fromlist=["BENCHMARKS"]).BENCHMARKS,
     }

@@ -26,6 +26,7 @@ from idp_actions import cli
 from idp_actions.config import (
     ConfigValidationError,
     IdpConfig,
+    defaults,
     format_path,
     load_config,
     parse_config,
@@ -573,3 +574,19 @@ def test_schema_enums_match_the_brief() -> None:
     env = document["$defs"]["environment"]["properties"]
     assert env["name"]["pattern"] == "^[a-z0-9-]+$"
     assert env["mode"]["enum"] == ["direct", "pull-request"]
+
+
+def test_environments_without_requires_follow_the_list_order(tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "idp.yaml").write_text(
+        "version: 1\ngitops:\n  environments:\n    - name: dev\n    - name: qa\n    - name: prod\n"
+        "    - name: sandbox\n      requires: []\n",
+        encoding="utf-8",
+    )
+    envs = {env.name: env.requires for env in load_config(tmp_path).gitops_environments}
+    assert envs == {"dev": (), "qa": ("dev",), "prod": ("qa",), "sandbox": ()}
+    assert {env.name: env.requires for env in defaults().gitops_environments} == {
+        "dev": (),
+        "staging": ("dev",),
+        "prod": ("staging",),
+    }

@@ -9,7 +9,7 @@ from idp_actions.config.explain import _schema_problems
 from idp_actions.config.model import IdpConfig, defaults
 from idp_actions.config.problems import ConfigValidationError
 from idp_actions.config.schemas import _freeze, _schema, _with_defaults
-from idp_actions.config.semantics import _semantic_problems
+from idp_actions.config.semantics import _implied, _semantic_problems
 from idp_actions.errors import ConfigError
 
 #: Where the file is looked for, relative to the repository root, in this order.
@@ -91,4 +91,4 @@ def parse_config(content: str | bytes, *, file: str = CANDIDATES[0], source: Pat
         problems = _semantic_problems(data, lines)
     if problems:
         raise ConfigValidationError(problems, file=file)
-    return IdpConfig(source=source, data=_freeze(_with_defaults(_schema(), data)))
+    return IdpConfig(source=source, data=_freeze(_implied(_with_defaults(_schema(), data))))

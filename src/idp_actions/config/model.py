@@ -155,4 +155,6 @@ class IdpConfig:
 
 def defaults() -> IdpConfig:
     """The configuration of a repository without ``.github/idp.yaml``."""
-    return IdpConfig(source=None, data=_freeze(_with_defaults(_schema(), {"version": 1})))
+    from idp_actions.config.semantics import _implied
+
+    return IdpConfig(source=None, data=_freeze(_implied(_with_defaults(_schema(), {"version": 1}))))

@@ -52,3 +52,16 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[KeyPath, int]) ->
         else:
             roots[key] = index
     return problems
+
+
+def _implied(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill in what a schema default cannot express: promotion order follows the list.
+
+    An environment without ``requires`` requires the one listed just before it
+    (the first requires none), so ``dev, staging, prod`` is enforced in that
+    order unless ``requires`` says otherwise. ``data`` is a mutable copy.
+    """
+    environments = data.get("gitops", {}).get("environments", [])
+    for index, env in enumerate(environments):
+        env.setdefault("requires", [environments[index - 1]["name"]] if index else [])
+    return data

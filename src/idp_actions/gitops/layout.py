@@ -13,6 +13,7 @@ must equal the original data with only the intended change: nothing else can sli
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,13 +70,17 @@ def set_digest(text: str, digest: Digest, target: Target) -> Edited:
         previous = _as_digest(entry.get("digest"))
         if entry.get("digest") == str(digest) and "newTag" not in entry:
             return Edited(text=text, previous=previous, changed=False)
-        new_text = _edit(text, target, lambda d: _apply_kustomize(d, target, digest), _line_edit_kustomize(entry, digest))
+        new_text = _edit(
+            text, target, lambda d: _apply_kustomize(d, target, digest), _line_edit_kustomize(entry, digest)
+        )
     else:
         parent, key = _values_parent(data, target)
         previous = _as_digest(parent.get(key))
         if parent.get(key) == str(digest):
             return Edited(text=text, previous=previous, changed=False)
-        new_text = _edit(text, target, lambda d: _apply_helm(d, target, digest), _line_edit_mapping(parent, key, digest))
+        new_text = _edit(
+            text, target, lambda d: _apply_helm(d, target, digest), _line_edit_mapping(parent, key, digest)
+        )
     return Edited(text=new_text, previous=previous, changed=new_text != text)
 
 
@@ -337,7 +342,7 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the file's first nested block uses them."""
     mapping = sequence = offset = None
     lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
-    for parent, child in zip(lines, lines[1:], strict=False):
+    for parent, child in itertools.pairwise(lines):
         if not parent.rstrip().endswith(":"):
             continue
         base = len(parent) - len(parent.lstrip())

@@ -67,7 +67,7 @@ class GitOpsSettings:
     def from_mapping(cls, data: Mapping[str, Any]) -> GitOpsSettings:
         """Settings from a validated ``gitops`` mapping; missing keys take the schema's defaults."""
         argocd = data.get("argocd") or {}
-        raw_envs = data.get("environments") or (
+        raw_envs: Any = data.get("environments") or (
             {"name": "dev", "mode": "direct"},
             {"name": "staging", "mode": "direct", "requires": ("dev",)},
             {"name": "prod", "mode": "pull-request", "requires": ("staging",)},
