@@ -141,4 +141,5 @@ def benchmarks() -> dict[str, Callable[[], Benchmark]]:
             target_ms=150,
         ),
         **__import__("benchmarks.terraform", fromlist=["BENCHMARKS"]).BENCHMARKS,
+        **__import__("benchmarks.scan", fromlist=["BENCHMARKS"]).BENCHMARKS,
     }

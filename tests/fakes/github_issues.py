@@ -124,7 +124,9 @@ def _label_names(value: Any) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def merge_pull(state: FakeState, repo: Repo, number: int, *, changes: dict[str, bytes | str | None] | None = None) -> str:
+def merge_pull(
+    state: FakeState, repo: Repo, number: int, *, changes: dict[str, bytes | str | None] | None = None
+) -> str:
     """Merge pull request ``number``: a merge commit on its base branch; returns its SHA."""
     with state.lock:
         issue = repo.issues[number]
@@ -276,7 +278,11 @@ def get_commit(state: FakeState, request: Request) -> Response:
             "author": None,
             "committer": None,
             "parents": [
-                {"sha": parent, "url": f"{api}/commits/{parent}", "html_url": f"{request.urls.web}/{full}/commit/{parent}"}
+                {
+                    "sha": parent,
+                    "url": f"{api}/commits/{parent}",
+                    "html_url": f"{request.urls.web}/{full}/commit/{parent}",
+                }
                 for parent in commit.parents
             ],
             "files": [],
