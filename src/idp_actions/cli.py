@@ -28,7 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tools": ("idp_actions.commands.tools", "list, check or install the pinned external tools"),
     "comment": ("idp_actions.commands.comment", "create or update a sticky pull-request comment"),
     "scan": ("idp_actions.commands.scan", "security scan: Semgrep and Trivy in parallel, gated on severity"),
-    "scaffold": ("idp_actions.commands.scaffold", "create a repository from a template, or update one to a newer version"),
+    "scaffold": (
+        "idp_actions.commands.scaffold",
+        "create a repository from a template, or update one to a newer version",
+    ),
     "promote": ("idp_actions.commands.promote", "promote an image digest by GitOps, verified in Argo CD"),
     "rollback": ("idp_actions.commands.rollback", "put back the digest an environment ran before, recording why"),
     "dora": ("idp_actions.commands.dora", "DORA metrics from GitHub deployments, as JSON or Prometheus text"),

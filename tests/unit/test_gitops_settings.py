@@ -50,7 +50,7 @@ def test_defaults_promote_dev_then_staging_then_prod_gated() -> None:
     ]
     assert s.overlay_path("payments", "dev") == "apps/payments/overlays/dev"
     assert s.service_root("payments") == "apps/payments" and s.rollback == "manual" and s.wait_timeout == 600
-    with pytest.raises(ConfigError, match="`gitops.repository` is not set"):
+    with pytest.raises(ConfigError, match=r"`gitops.repository` is not set"):
         require_repository(s)
 
 
@@ -66,7 +66,7 @@ def test_service_names_are_dns_labels(name: str) -> None:
 
 
 def test_new_config_keys_are_validated_by_the_schema() -> None:
-    with pytest.raises(ConfigError, match="refusing|not allowed|not valid"):
+    with pytest.raises(ConfigError, match=r"refusing|not allowed|not valid"):
         parse_config("version: 1\ngitops:\n  rollback: sometimes\n")
-    with pytest.raises(ConfigError, match="must be at least|minimum|less than"):
+    with pytest.raises(ConfigError, match=r"must be at least|minimum|less than"):
         parse_config("version: 1\ngitops:\n  argocd:\n    wait-timeout: 1\n")
