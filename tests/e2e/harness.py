@@ -63,7 +63,9 @@ SELF_REPO = "idp-actions/idp-actions"
 SELF_REF = "main"
 DEFAULT_TIMEOUT = 120.0
 #: What the snapshot of this working tree (our actions at ``@main``) contains.
-SNAPSHOT_ITEMS = ("action.yml", "actions", "src", "requirements", "pyproject.toml", ".github")
+SNAPSHOT_ITEMS = (
+    "action.yml", "actions", "src", "requirements", "pyproject.toml", ".github", "policies", "policy-sets", "templates",
+)
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 STEP_OUTPUT_RE = re.compile(r"^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 
