@@ -15,7 +15,6 @@ by :attr:`RetrySettings.max_wait` and the number of retries by
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import os
@@ -26,10 +25,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from idp_actions import __version__
 from idp_actions.errors import GitHubError, InputError, UsageError
+from idp_actions.urls import token_url
 
 if TYPE_CHECKING:
     import github
@@ -123,28 +122,13 @@ def make_github(
 
 
 def _api_url(raw: str) -> str:
-    url = raw.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(
-            f"GitHub API URL {raw!r} is not an http(s) URL",
-            hint="use https://api.github.com or, for GitHub Enterprise Server, https://HOST/api/v3",
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise UsageError(
-            f"refusing to send a GitHub token over plain http to {parts.hostname}",
-            hint="use an https:// API URL (plain http is accepted for localhost only)",
-        )
-    return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return token_url(
+        raw,
+        what="GitHub API URL",
+        token="a GitHub token",
+        hint="use https://api.github.com or, for GitHub Enterprise Server, https://HOST/api/v3",
+        http_hint="use an https:// API URL (plain http is accepted for localhost only)",
+    )
 
 
 def _make_retry(settings: RetrySettings) -> GithubRetry:

@@ -14,7 +14,6 @@ The shapes read here are those of Argo CD's OpenAPI description
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import ssl
@@ -23,11 +22,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from idp_actions import __version__
 from idp_actions.errors import IdpError, UsageError
 from idp_actions.gitops.backoff import Backoff, Clock
+from idp_actions.urls import token_url
 
 API_BACKOFF = Backoff(attempts=5, base=1.0, cap=10.0)
 REQUEST_TIMEOUT = 15.0
@@ -139,28 +139,14 @@ class AppStatus:
 
 def check_server(url: str) -> str:
     """``url`` without a trailing slash; plain HTTP only to loopback."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(
-            f"Argo CD server {url!r} is not an http(s) URL",
-            hint="set gitops.argocd.server (or --argocd-server / ARGOCD_SERVER) to e.g. https://argocd.example.com",
-        )
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise UsageError(
-            f"refusing to send the Argo CD token over plain http to {parts.hostname}",
-            hint="use the server's https:// URL (pass --argocd-ca-bundle for a private CA); "
-            "plain http is allowed only to a loopback address such as a kubectl port-forward",
-        )
-    return url.strip().rstrip("/")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return token_url(
+        url,
+        what="Argo CD server",
+        token="the Argo CD token",
+        hint="set gitops.argocd.server (or --argocd-server / ARGOCD_SERVER) to e.g. https://argocd.example.com",
+        http_hint="use the server's https:// URL (pass --argocd-ca-bundle for a private CA); "
+        "plain http is allowed only to a loopback address such as a kubectl port-forward",
+    )
 
 
 class ArgoCD:
