@@ -142,4 +142,5 @@ def benchmarks() -> dict[str, Callable[[], Benchmark]]:
         ),
         **__import__("benchmarks.terraform", fromlist=["BENCHMARKS"]).BENCHMARKS,
         **__import__("benchmarks.scan", fromlist=["BENCHMARKS"]).BENCHMARKS,
+        **__import__("benchmarks.scaffold", fromlist=["BENCHMARKS"]).BENCHMARKS,
     }
