@@ -53,10 +53,14 @@ def test_every_pinned_third_party_action_in_the_repository_has_a_stand_in_at_tha
 
 def test_stand_ins_are_composite_actions_that_document_every_input() -> None:
     for stub in stubs().values():
-        metadata = yaml.safe_load((stub.directory / "action.yml").read_text())
-        assert metadata["runs"]["using"] == "composite", stub.repo
-        for name, spec in (metadata.get("inputs") or {}).items():
-            assert spec.get("description"), f"{stub.repo}: input {name} has no description"
+        # an action repository may hold its actions in subfolders (github/codeql-action/upload-sarif)
+        actions = sorted(stub.directory.rglob("action.yml"))
+        assert actions, f"{stub.repo}: no action.yml"
+        for action in actions:
+            metadata = yaml.safe_load(action.read_text())
+            assert metadata["runs"]["using"] == "composite", action
+            for name, spec in (metadata.get("inputs") or {}).items():
+                assert spec.get("description"), f"{action}: input {name} has no description"
 
 
 def test_maps_stand_ins_and_our_actions(tmp_path: Path) -> None:
