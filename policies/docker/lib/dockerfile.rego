@@ -81,13 +81,19 @@ instructions := [i |
 		"index": index,
 		"cmd": lower(raw.Cmd),
 		"stage": raw.Stage,
-		"flags": object.get(raw, "Flags", []),
+		"flags": flags(raw),
 		"value": raw.Value,
 		"text": instruction_text(raw),
 	}
 ]
 
-instruction_text(raw) := concat(" ", array.concat(array.concat([upper(raw.Cmd)], object.get(raw, "Flags", [])), raw.Value))
+instruction_text(raw) := concat(" ", array.concat(array.concat([upper(raw.Cmd)], flags(raw)), raw.Value))
+
+# Comment lines carry `Flags: null`: treat a missing or null list as empty, or the
+# instruction would drop out of `instructions` and shift every index after it.
+flags(raw) := raw.Flags if is_array(raw.Flags)
+
+else := []
 
 # The FROM instruction of each stage: {stage, index, image (as written), resolved
 # (build variables substituted, when they can be), name (lower case, "" if none)}.

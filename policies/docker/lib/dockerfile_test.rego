@@ -34,3 +34,16 @@ test_is_dockerfile if {
 	not lib.is_dockerfile with input as {"jobs": {}}
 	not lib.is_dockerfile with input as []
 }
+
+# conftest parses comment lines as {"Cmd": "comment", "Flags": null}: they stay in
+# `instructions` (so indexes keep matching the input) and never break a rule.
+test_comment_lines_with_null_flags_keep_every_instruction if {
+	doc := [
+		{"Cmd": "comment", "Flags": null, "JSON": false, "Stage": 0, "SubCmd": "", "Value": ["syntax=docker/dockerfile:1"]},
+		{"Cmd": "from", "Flags": [], "JSON": false, "Stage": 0, "SubCmd": "", "Value": ["python:3.12"]},
+		{"Cmd": "comment", "Flags": null, "JSON": false, "Stage": 0, "SubCmd": "", "Value": ["a comment"]},
+		{"Cmd": "run", "Flags": [], "JSON": false, "Stage": 0, "SubCmd": "", "Value": ["echo hi"]},
+	]
+	texts := [i.text | some i in lib.instructions] with input as doc
+	texts == ["COMMENT syntax=docker/dockerfile:1", "FROM python:3.12", "COMMENT a comment", "RUN echo hi"]
+}

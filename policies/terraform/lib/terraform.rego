@@ -143,7 +143,9 @@ module_prefix(rc) := "" if not rc.module_address
 
 # Every resource block of the configuration by module-qualified address
 # ("module.network.aws_security_group.web"), in the root and nested modules.
-config_resources[address] := resource if {
+# A complete object, so the configuration is walked once per input rather than
+# once per lookup (a partial rule re-walked it for every key it was asked for).
+config_resources := {address: resource |
 	walk(input.configuration.root_module, [path, resources])
 	is_module_resources(path)
 	prefix := concat("", [sprintf("module.%s.", [path[i + 1]]) | some i, segment in path; i % 3 == 0; segment == "module_calls"])
