@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, build in known.items():
             print(f"{name}: {build().description}")
         return 0
+    if args.name == "policy":  # two A/B pairs in one run (vs gator, vs conftest): it drives itself
+        from benchmarks import policy
+
+        return policy.main(["-n", str(args.n)])
     if args.name not in known:
         parser.error(f"choose a benchmark: {', '.join(known)} (or --list)")
     if args.n < 1:

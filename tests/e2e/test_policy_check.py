@@ -193,7 +193,7 @@ def test_violations_fail_the_job_with_annotations_a_summary_a_report_and_one_sti
     assert outputs["result"] == "failed", outputs
     denied = int(outputs["denied"])
     assert outputs["warnings"] == "0"
-    assert f"against 32 policies (baseline): {denied} denied, 0 warnings" in summary
+    assert re.search(rf"against \d+ policies \(baseline\): {denied} denied, 0 warnings", summary), summary
     assert f"Top 10 of {denied}" in summary
 
     # GitHub shows a bounded number of annotations: idp writes the first 50 and says where the rest are

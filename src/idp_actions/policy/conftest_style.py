@@ -38,16 +38,28 @@ def owners(modules: Sequence[RegoFile]) -> dict[tuple[str, str], str]:
 
 
 def driver(area: str, modules: Sequence[RegoFile]) -> str:
-    """The Rego that collects every conftest rule of every package over every input of ``area``."""
+    """The Rego that collects every conftest rule of every package over every input of ``area``.
+
+    ``collected`` gathers every package's rules for the current ``input``; ``results``
+    evaluates it once per input document under a single ``with input as doc``, so
+    library rules shared by many policies are computed once per document, not once
+    per rule.
+    """
     blocks = [
-        f"""results contains [i, {json.dumps(package)}, {json.dumps(rule)}, v] if {{
-\tsome i, doc in data.idp_engine.inputs
-\tfound := data.{package}.{rule} with input as doc
-\tsome v in found
+        f"""collected contains [{json.dumps(package)}, {json.dumps(rule)}, v] if {{
+\tsome v in data.{package}.{rule}
 }}
 """
         for package, rule in sorted(owners(modules))
     ]
+    blocks.append(
+        """results contains [i, pkg, name, v] if {
+\tsome i, doc in data.idp_engine.inputs
+\tfound := collected with input as doc
+\tsome [pkg, name, v] in found
+}
+"""
+    )
     return f"package idp_driver.{area}\n\nimport rego.v1\n\n" + "\n".join(blocks)
 
 
@@ -154,15 +166,40 @@ def _line_of_address(text: str, address: str) -> int | None:
 
 
 def _dockerfile_line(item: FileInput, message: str) -> int | None:
+    """The line of the instruction a message is about.
+
+    An instruction quoted whole (``FROM nginx``, as written or as ``CMD value …``)
+    wins over a bare argument; arguments count only as whole tokens, so ``build``
+    (``AS build``) does not match ``builds`` and ``nginx`` not ``nginx:latest``.
+    Failing those, an argument that is more than a plain word (a path, an image)
+    may occur inside a longer reference. Among equals the longest match wins,
+    then the earliest instruction.
+    """
     commands = item.data[0] if item.data and isinstance(item.data[0], list) else []
-    best: tuple[int, int] | None = None
+    source = item.text.splitlines()
+    best: tuple[int, int, int] | None = None
     for command, line in zip(commands, item.lines, strict=False):
-        if command.get("Cmd") == "comment":
+        if not isinstance(command, dict) or command.get("Cmd") == "comment":
             continue
-        for value in command.get("Value") or []:
-            if len(value) >= 3 and value in message and (best is None or len(value) > best[0]):
-                best = (len(value), line)
-    return best[1] if best else None
+        values = [v for v in command.get("Value") or [] if isinstance(v, str)]
+        phrases = {f"{str(command.get('Cmd') or '').upper()} {' '.join(values)}".strip()}
+        if 0 < line <= len(source):
+            phrases.add(source[line - 1].strip().rstrip("\\").rstrip())
+        candidates = [(2, p) for p in phrases if " " in p] + [(1, v) for v in values if len(v) >= 3]
+        # a reference (path, image, flag) may still be quoted inside a longer one; a plain word may not
+        candidates += [(0, v) for v in values if len(v) >= 3 and not re.fullmatch(r"\w+", v)]
+        for rank, text in candidates:
+            if (best is None or (rank, len(text)) > best[:2]) and (
+                text in message if rank == 0 else _whole(text, message)
+            ):
+                best = (rank, len(text), line)
+    return best[2] if best else None
+
+
+def _whole(text: str, message: str) -> bool:
+    """``text`` occurs in ``message`` as a token of its own, not inside a longer word or reference."""
+    pattern = rf"(?<![^\s(\[`'\"=]){re.escape(text)}(?=[,;:.!?)\]`'\"]*(?:$|\s))"
+    return re.search(pattern, message) is not None
 
 
 _TOKEN = re.compile(r"[\"'`]([^\"'`\n]{3,})[\"'`]|(\S+@\S+)|(\S+/\S+)")
