@@ -63,8 +63,8 @@ def driver(area: str, modules: Sequence[RegoFile]) -> str:
     return f"package idp_driver.{area}\n\nimport rego.v1\n\n" + "\n".join(blocks)
 
 
-def build(area: str, modules: Sequence[RegoFile], inputs: Sequence[FileInput], parameters: dict[str, Any]) -> Bundle:
-    """The bundle of one evaluation: the area's modules (unchanged), the driver and the inputs as data."""
+def build(area: str, modules: Sequence[RegoFile], units: Sequence[Any], parameters: dict[str, Any]) -> Bundle:
+    """The bundle of one evaluation: the area's modules (unchanged), the driver and the input documents as data."""
     bundle = Bundle()
     for index, module in enumerate(modules):
         bundle.add(
@@ -75,7 +75,7 @@ def build(area: str, modules: Sequence[RegoFile], inputs: Sequence[FileInput], p
     bundle.add(f"driver/{area}.rego", driver(area, modules), source=Source(file="<driver>"))
     bundle.data = {
         "idp": {"parameters": parameters},
-        "idp_engine": {"inputs": [unit for item in inputs for unit in item.units()]},
+        "idp_engine": {"inputs": list(units)},
     }
     return bundle
 
@@ -94,9 +94,10 @@ def check(
         return []
     from idp_actions.policy.sets import cap
 
-    raw = evaluate(build(area, modules, inputs, parameters), f"data.idp_driver.{area}.results", opa=opa) or []
-    policy_of = owners(modules)
+    units = [unit for item in inputs for unit in item.units()]
     file_of = [item for item in inputs for _ in item.units()]
+    raw = _evaluate_all(area, modules, units, parameters, opa)
+    policy_of = owners(modules)
     violations = []
     for index, package, rule, value in raw:
         policy = policy_of[(package, rule)]
@@ -118,6 +119,34 @@ def check(
             )
         )
     return violations
+
+
+#: Documents larger than this (serialised) get an ``opa eval`` of their own with the
+#: document as the real ``input``: under ``with input as …`` OPA does not reuse what
+#: it computed for the document, which costs large plans minutes instead of seconds.
+LARGE_DOCUMENT = 256 * 1024
+
+
+def _evaluate_all(
+    area: str, modules: Sequence[RegoFile], units: Sequence[Any], parameters: dict[str, Any], opa: str | None
+) -> list[list[Any]]:
+    """``[index, package, rule, value]`` for every result of every document.
+
+    Small documents share one batched evaluation through the driver; each large one
+    gets its own.
+    """
+    large = {i for i, unit in enumerate(units) if len(json.dumps(unit)) > LARGE_DOCUMENT}
+    small = [i for i in range(len(units)) if i not in large]
+    raw: list[list[Any]] = []
+    if small:
+        batch = build(area, modules, [units[i] for i in small], parameters)
+        for index, package, rule, value in evaluate(batch, f"data.idp_driver.{area}.results", opa=opa) or []:
+            raw.append([small[int(index)], package, rule, value])
+    for i in sorted(large):
+        alone = build(area, modules, [], parameters)
+        found = evaluate(alone, f"data.idp_driver.{area}.collected", opa=opa, input_document=units[i]) or []
+        raw.extend([i, package, rule, value] for package, rule, value in found)
+    return raw
 
 
 def _message(value: Any) -> tuple[str, Any]:

@@ -100,19 +100,33 @@ def opa_binary() -> str:
     return tools.find("opa")
 
 
-def evaluate(bundle: Bundle, query: str, *, opa: str | None = None, timeout: float = 600) -> Any:
+def evaluate(
+    bundle: Bundle,
+    query: str,
+    *,
+    opa: str | None = None,
+    timeout: float = 600,
+    input_document: Any = None,
+) -> Any:
     """Evaluate ``query`` over ``bundle`` with one ``opa eval``; the value of its single expression.
 
+    ``input_document``, when given, is passed as the real ``input`` (``--input``).
     Compile errors raise :class:`PolicyError` naming the caller's file and line;
     evaluation errors raise :class:`EvalError`.
     """
     binary = opa or opa_binary()
     directory = Path(tempfile.mkdtemp(prefix="idp-opa-"))
     try:
-        bundle.write(directory)
+        bundle_dir = directory / "bundle"
+        bundle_dir.mkdir()
+        bundle.write(bundle_dir)
+        extra: list[str] = []
+        if input_document is not None:
+            (directory / "input.json").write_text(json.dumps(input_document), encoding="utf-8")
+            extra = ["--input", str(directory / "input.json")]
         try:
             result = proc.run(
-                [binary, "eval", "--bundle", str(directory), "--format", "json", query],
+                [binary, "eval", "--bundle", str(bundle_dir), *extra, "--format", "json", query],
                 timeout=timeout,
                 check=False,
             )
@@ -120,7 +134,7 @@ def evaluate(bundle: Bundle, query: str, *, opa: str | None = None, timeout: flo
             raise IdpError(f"opa eval did not finish: {exc.message}") from None
         output = _json(result.stdout)
         if result.returncode != 0 or "errors" in output:
-            raise _failure(bundle, directory, output, result)
+            raise _failure(bundle, bundle_dir, output, result)
         expressions = (output.get("result") or [{}])[0].get("expressions") or [{}]
         return expressions[0].get("value")
     finally:
