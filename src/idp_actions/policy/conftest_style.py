@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from idp_actions.policy.inputs import FileInput
@@ -98,13 +99,14 @@ def check(
     file_of = [item for item in inputs for _ in item.units()]
     raw = _evaluate_all(area, modules, units, parameters, opa)
     policy_of = owners(modules)
+    plans: dict[int, _PlanIndex] = {}
     violations = []
     for index, package, rule, value in raw:
         policy = policy_of[(package, rule)]
         item = file_of[int(index)]
         message, details = _message(value)
         action = cap(enforcement_of(rule), ceilings.get(policy, "deny"))
-        resource, line = locate(item, message, details)
+        resource, line = locate(item, message, details, plans)
         violations.append(
             Violation(
                 policy=policy,
@@ -161,37 +163,64 @@ def _message(value: Any) -> tuple[str, Any]:
 # ------------------------------------------------------------------ locating
 
 
-def locate(item: FileInput, message: str, details: Any) -> tuple[Resource, int | None]:
-    """The resource and line a conftest message is about, as far as the input tells."""
+def locate(
+    item: FileInput, message: str, details: Any, plans: dict[int, _PlanIndex] | None = None
+) -> tuple[Resource, int | None]:
+    """The resource and line a conftest message is about, as far as the input tells.
+
+    ``plans`` caches each plan's index across the findings of one check (by ``id``).
+    """
     if item.area == "terraform":
-        address = _address(item.data, message, details)
-        return Resource(address=address), _line_of_address(item.text, address) if address else None
+        plans = {} if plans is None else plans
+        index = plans.get(id(item)) or plans.setdefault(id(item), _plan_index(item))
+        address = _address(index, message, details)
+        return Resource(address=address), index.lines.get(address) if address else None
     if item.area == "docker":
         return Resource(), _dockerfile_line(item, message)
     return Resource(), _line_of_token(item.text, message)
 
 
-def _address(plan: Any, message: str, details: Any) -> str:
+@dataclass(frozen=True)
+class _PlanIndex:
+    """A plan's resource addresses (longest first) and the line each is first planned on."""
+
+    addresses: tuple[str, ...]
+    lines: dict[str, int]
+
+
+_ADDRESS_LINE = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _plan_index(item: FileInput) -> _PlanIndex:
+    """Built once per plan: a large plan has hundreds of findings, each looked up here."""
+    plan = item.data
+    changes = plan.get("resource_changes") or [] if isinstance(plan, dict) else []
+    addresses = {rc.get("address") for rc in changes if isinstance(rc, dict)}
+    lines: dict[str, int] = {}
+    line, position = 1, 0
+    for found in _ADDRESS_LINE.finditer(item.text):
+        line += item.text.count("\n", position, found.start())
+        position = found.start()
+        try:
+            lines.setdefault(json.loads(found.group(1)), line)
+        except ValueError:
+            continue
+    return _PlanIndex(
+        addresses=tuple(sorted((a for a in addresses if isinstance(a, str) and a), key=len, reverse=True)),
+        lines=lines,
+    )
+
+
+def _address(index: _PlanIndex, message: str, details: Any) -> str:
     if isinstance(details, dict):
         for key in ("address", "resource"):
             value = details.get(key) or (details.get("metadata") or {}).get(key)
             if isinstance(value, str) and value:
                 return value
-    addresses = {
-        rc.get("address") for rc in (plan.get("resource_changes") or []) if isinstance(rc, dict)
-    } if isinstance(plan, dict) else set()
-    best = ""
-    for address in addresses:
-        if isinstance(address, str) and len(address) > len(best) and re.search(
-            rf"(?<![\w.\[\]\"]){re.escape(address)}(?![\w\[])", message
-        ):
-            best = address
-    return best
-
-
-def _line_of_address(text: str, address: str) -> int | None:
-    found = re.search(rf'"address"\s*:\s*{re.escape(json.dumps(address))}', text)
-    return text.count("\n", 0, found.start()) + 1 if found else None
+    for address in index.addresses:  # longest first: the first whole match is the best
+        if address in message and re.search(rf"(?<![\w.\[\]\"]){re.escape(address)}(?![\w\[])", message):
+            return address
+    return ""
 
 
 def _dockerfile_line(item: FileInput, message: str) -> int | None:
