@@ -141,7 +141,7 @@ def run_summary(path: Path) -> tuple[float, float, int]:
 
 
 def summary_benchmark() -> Benchmark:
-    """``terraform-summary`` (see the module docstring)."""
+    """Summary, hash and sticky comment of a 10,000-resource plan (peak memory checked) against json.load of it."""
     directory = _workdir()
     _bytecode(directory)
     path = directory / "plan.json"
@@ -162,7 +162,7 @@ def summary_benchmark() -> Benchmark:
 
 
 def plan_benchmark() -> Benchmark:
-    """``terraform-plan`` (see the module docstring)."""
+    """`idp terraform plan` of 6,000 resources against raw `tofu plan -out` + `tofu show -json` (ratio <= 1.1)."""
     directory = _workdir()
     _bytecode(directory)
     _quiet_tofu(directory)
