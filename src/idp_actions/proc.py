@@ -32,8 +32,13 @@ def run(
     check: bool = True,
     ok_codes: Sequence[int] = (0,),
     hint: str | None = None,
+    passthrough: bool = False,
 ) -> Result:
     """Run ``args`` without a shell, capture text output, raise :class:`ProcError` on failure.
+
+    ``passthrough`` lets the command write to this process's own stdout and stderr
+    as it runs (a test suite's output belongs in the job log, live); the result's
+    ``stdout`` and ``stderr`` are then empty.
 
     ``ok_codes`` lists exit codes that are not failures (``tofu plan
     -detailed-exitcode`` exits 2 on changes). ``extra_env`` is layered over
@@ -49,7 +54,7 @@ def run(
             cwd=None if cwd is None else Path(cwd),
             env=full_env,
             input=stdin,
-            capture_output=True,
+            capture_output=not passthrough,
             text=True,
             encoding="utf-8",
             errors="replace",
@@ -66,11 +71,11 @@ def run(
     result = Result(
         args=argv,
         returncode=completed.returncode,
-        stdout=completed.stdout,
-        stderr=completed.stderr,
+        stdout=completed.stdout or "",
+        stderr=completed.stderr or "",
     )
     if check and completed.returncode not in ok_codes:
-        raise ProcError(argv, completed.returncode, completed.stdout, completed.stderr, hint=hint)
+        raise ProcError(argv, completed.returncode, result.stdout, result.stderr, hint=hint)
     return result
 
 

@@ -1,0 +1,1 @@
+"""Service CI: work out how a repository is tested, and run it."""
