@@ -128,3 +128,21 @@ def test_idp_test_reads_its_action_inputs(tmp_path: Path, actions_env: dict[str,
     outputs = actions_env["OUTPUT"].read_text(encoding="utf-8")
     assert "language" in outputs and "go" in outputs and "passed" in outputs
     assert "✅ Tests passed (go)" in actions_env["STEP_SUMMARY"].read_text(encoding="utf-8")
+
+
+def test_conflict_markers_in_tracked_files_are_refused_before_any_test_runs(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    from idp_actions.ci.conflicts import find, markers
+
+    assert markers("a\n<<<<<<< before updating\nb\n=======\nc\n>>>>>>> after updating\n") == [2, 6]
+    assert markers("<<<<<<<< eight\n>>>>>>>x\n") == []
+    root = tree(tmp_path, {"go.mod": "module x\n", "main.go": "package x\n<<<<<<< ours\n>>>>>>> theirs\n",
+                           "untracked.txt": "<<<<<<< not tracked\n"})
+    assert find(root, ["main.go", "go.mod"]) == [("main.go", 2), ("main.go", 3)]
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "go.mod", "main.go"], cwd=root, check=True)
+    assert main(["test", str(root), "--command", "false"]) == 1
+    err = capfd.readouterr().err
+    assert "unresolved conflict markers at main.go:2, main.go:3" in err and "untracked" not in err

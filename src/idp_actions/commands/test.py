@@ -1,6 +1,8 @@
 """``idp test [PATH]``: run a repository's own tests the way its language expects.
 
-The language is detected from the files at PATH (or given), then the usual
+A tree with unresolved conflict markers (which ``idp scaffold update`` commits for
+a person to resolve) is refused first. The language is detected from the files at
+PATH (or given), then the usual
 commands run one after another, each in its own log group with its output live:
 see :mod:`idp_actions.ci.detect`. ``--command`` replaces them with one command,
 split into words like a shell would but run without one.
@@ -40,6 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Detect, then run each step; the first failing step fails the command."""
+    from idp_actions.ci import conflicts
     from idp_actions.ci.detect import detect, plan
 
     root = Path(args.path or gha.get_input("working-directory") or ".")
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"idp test: {root} is a {project.language} project ({', '.join(project.markers)})")
     if args.detect:
         return 0
+    conflicts.check(root)
     test_plan = plan(root, project, command=command, python=args.python)
     rows: list[tuple[str, str, str, float]] = []
     failure: TestsFailed | None = None

@@ -124,6 +124,13 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {"type": "string", "minLength": 1},
         },
+        "starter-workflows": {
+            "description": "Workflows of the generated repository (path in template/) that are copies of the "
+            "suite's starter workflows (name in workflows/), kept identical by `scripts/sync-starters`.",
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+            "propertyNames": {"pattern": "^\\.github/workflows/[A-Za-z0-9_.-]+\\.ya?ml$"},
+        },
     },
 }
 
@@ -242,6 +249,8 @@ class Manifest:
     gitops: GitOps | None = None
     required_checks: tuple[str, ...] = ()
     tests: tuple[TestCommand, ...] = ()
+    #: generated workflow path -> the starter workflow (``workflows/<name>.yml``) it copies
+    starter_workflows: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def template_dir(self) -> Path:
@@ -353,6 +362,7 @@ def load_manifest(path: Path) -> Manifest:
         if gitops
         else None,
         required_checks=tuple(data.get("required-checks") or ()),
+        starter_workflows=MappingProxyType(dict(data.get("starter-workflows") or {})),
         tests=tuple(
             TestCommand(run=tuple(t["run"]), env=MappingProxyType(dict(t.get("env") or {})),
                         timeout=int(t.get("timeout", 300)))
