@@ -99,3 +99,19 @@ def test_text_report_and_annotations_in_actions(
     assert "file=.github/workflows/w.yml,line=4," in annotation
     assert annotation.endswith("job `a` has no timeout-minutes (the default is 360): set one that fits the job")
     assert "missing-timeout" in actions_env["STEP_SUMMARY"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("starter", sorted((ROOT / "workflows").glob("*.yml")), ids=lambda p: p.stem)
+def test_every_starter_workflow_passes_the_gate_as_a_repository_holds_it(
+        starter: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from idp_actions.scaffold.starters import for_repository
+
+    target = tmp_path / ".github" / "workflows" / starter.name
+    target.parent.mkdir(parents=True)
+    target.write_text(for_repository(starter.read_text(encoding="utf-8")), encoding="utf-8")
+    (tmp_path / ".github" / "zizmor.yml").write_text((ROOT / "zizmor.yml").read_text(encoding="utf-8"),
+                                                     encoding="utf-8")
+    code = main(["lint", str(tmp_path), "--skip", "config", "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)
+    assert findings == [], "\n".join(f"{f['path']}:{f['start_line']}: {f['message']}" for f in findings)
+    assert code == 0
