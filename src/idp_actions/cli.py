@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dora": ("idp_actions.commands.dora", "DORA metrics from GitHub deployments, as JSON or Prometheus text"),
     "policy": ("idp_actions.commands.policy", "check inputs against the policy library, test and bundle policies"),
     "terraform": ("idp_actions.commands.terraform", "plan, apply exactly the reviewed plan, detect drift (OpenTofu)"),
+    "image": ("idp_actions.commands.image", "build a container image without Docker and push it by digest"),
     "test": ("idp_actions.commands.test", "run a repository's own tests: python, node or go, detected"),
 }
 
