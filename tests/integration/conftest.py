@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from idp_actions.github import RetrySettings, make_github
+from tests.conftest import require_tool
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.openapi import nonconforming
+from tests.registry import Registry, running_registry
 
 if TYPE_CHECKING:
     from github import Github
@@ -48,3 +51,10 @@ def bot_client(fake_github: FakeGitHub) -> Iterator[Github]:
     """A client with the fake's GITHUB_TOKEN-like integration token (``github-actions[bot]``)."""
     with make_github(token=fake_github.bot_token, base_url=fake_github.api_url, retry=FAST_RETRY) as gh:
         yield gh
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Registry]:
+    """A real OCI registry (CNCF distribution, scripts/setup builds it) on 127.0.0.1, storage under tmp_path."""
+    with running_registry(tmp_path / "registry", require_tool("registry")) as running:
+        yield running

@@ -232,7 +232,9 @@ def build_and_push(
 
     ``image`` is the repository (``127.0.0.1:5000/acme/payments-api``; a ``:tag``
     is added to ``tags``). Without ``clients``, registries are reached without
-    credentials. ``oci_archive`` also writes an OCI layout tarball.
+    credentials. ``oci_archive`` also writes an OCI layout tarball. New layers are
+    written under ``workdir``; without one, a temporary directory is used and removed
+    before returning (the result's layer paths then no longer exist).
     """
     target = refs.parse_repository(image)
     all_tags = [*([target.tag] if target.tag else []), *tags]

@@ -62,8 +62,29 @@ def command(settings: ScanSettings, *, kind: str, target: str, scanners: Sequenc
     elif Path(settings.root, target).exists():
         args += ["--input", target]
     else:
+        args += registry_flags(target)
         args.append(target)  # a registry reference
     return args
+
+
+def registry_flags(reference: str) -> list[str]:
+    """Flags for scanning ``reference`` in its registry.
+
+    An image pinned by digest, or in a registry on loopback, is read from the
+    registry directly (``--image-src remote``): Trivy would otherwise ask a Docker,
+    containerd and Podman daemon first. Any other reference keeps Trivy's order, so
+    an image just loaded into the local daemon is what gets scanned. ``--insecure``
+    (plain HTTP, no certificate check) only ever goes to a loopback registry.
+    """
+    from idp_actions.errors import UsageError
+    from idp_actions.image.reference import parse
+
+    try:
+        ref = parse(reference)
+    except UsageError:
+        return []  # not a reference idp understands: Trivy reports it in its own words
+    flags = ["--image-src", "remote"] if ref.digest or ref.loopback else []
+    return [*flags, "--insecure"] if ref.loopback else flags
 
 
 def download_db(cache_dir: Path, *, timeout: float = 900) -> str:
