@@ -44,6 +44,8 @@ OWNER = "team-demo"
 REUSABLE = ("service-ci.yml", "self-check.yml")
 SELF_CALL = re.compile(r"uses: idp-actions/idp-actions/\.github/workflows/([\w.-]+\.yml)@\S+")
 CI_TIMEOUT = 900.0
+#: The python-service template's own test command (its manifest's `tests:`), needing nothing from PyPI.
+OFFLINE_TESTS = "python -m unittest discover -s tests -v"
 
 #: The base image the demo builds first: no distribution, one Python package the
 #: fixture advisories know (requests 2.25.0, a MEDIUM finding: reported, below the gate).
@@ -284,7 +286,8 @@ class GoldenPath:
             raise StepFailed(f"the scaffolded ci.yml calls {called}, expected {list(REUSABLE)}")
         text = SELF_CALL.sub(r"uses: ./.github/workflows/\1 # zizmor: ignore[self-repository]", text)
         offline = ("    with:\n      install-tools: false\n      trivy-cache-dir: ${{ vars.TRIVY_CACHE_DIR }}\n"
-                   '      skip-db-update: "true"\n')
+                   "      skip-db-update: true\n"
+                   f"      test-command: {OFFLINE_TESTS}\n")
         marker = "      deployments: write # record the promotion to dev as a GitHub deployment\n"
         if marker not in text:
             raise StepFailed("the scaffolded ci.yml does not grant deployments to service-ci as expected")
@@ -292,7 +295,9 @@ class GoldenPath:
         ci.write_text(text, encoding="utf-8")
         for name in REUSABLE:
             shutil.copyfile(ROOT / ".github" / "workflows" / name, repo / ".github" / "workflows" / name)
-        return "tools from PATH, the fixture Trivy DB"
+        return ("tools from PATH, the fixture Trivy DB, and the service's tests run with the standard library's "
+                f"unittest (`{OFFLINE_TESTS}`, as the template's manifest runs them) because its `dev` extra "
+                "(pytest, ruff) cannot be downloaded")
 
     def _register(self, stack: ExitStack) -> str:
         from idp_actions.config import load_config

@@ -65,7 +65,12 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|") or " "
 
 
+PLACEHOLDER = "sha256:" + "0" * 64  # what a scaffolded overlay pins before its first promotion
+
+
 def _short(digest: str) -> str:
+    if digest == PLACEHOLDER:
+        return "not promoted yet"
     return digest[:19] + "…" if len(digest) > 19 else digest or "—"
 
 
@@ -117,7 +122,9 @@ def markdown(outcome: Outcome) -> str:
     if outcome.environments:
         out += ["", "## Environments", "", "| environment | digest | Argo CD | revision |", "|---|---|---|---|"]
         for env, state in outcome.environments.items():
-            out.append(f"| {env} | `{state.get('digest') or '—'}` | {state.get('sync', '—')} · "
+            pinned = state.get("digest") or "—"
+            shown = "not promoted yet" if pinned == PLACEHOLDER else f"`{pinned}`"
+            out.append(f"| {env} | {shown} | {state.get('sync', '—')} · "
                        f"{state.get('health', '—')} | `{state.get('revision', '')[:12]}` |")
     facts = [("image", outcome.image), ("base image", outcome.base_image),
              ("GitOps commit", outcome.gitops_commit), ("GitHub deployment (dev)", outcome.deployment)]

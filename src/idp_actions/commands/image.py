@@ -48,6 +48,9 @@ from pathlib import Path
 from idp_actions import gha
 from idp_actions.errors import UsageError
 
+#: Image builders service CI chooses between (the output `builder` of ``idp image name``).
+BUILDERS = ("auto", "docker", "daemonless")
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``idp image build|name``."""
@@ -85,6 +88,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     name.add_argument("--service", help="the service (default: the repository's name, else the directory's)")
     name.add_argument("--config", type=Path, metavar="FILE", help="idp configuration (default: .github/idp.yaml)")
+    name.add_argument("--builder", choices=BUILDERS,
+                      help="which builder service CI should use; auto (default): docker, but daemonless under act")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -236,6 +241,7 @@ def _github_labels(env: Mapping[str, str], context: Path) -> dict[str, str]:
 def _name(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     from idp_actions.config import load_config
     from idp_actions.gitops.settings import GitOpsSettings, check_service
+    from idp_actions.image.reference import parse_repository
 
     env = os.environ if environ is None else environ
     config_file = args.config or (Path(gha.get_input("config")) if gha.get_input("config") else None)
@@ -243,9 +249,23 @@ def _name(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
     service = args.service or gha.get_input("service") or _default_service(env)
     check_service(service)
     image = GitOpsSettings.from_config(config).image_for(service)
+    builder = _builder(args.builder or gha.get_input("builder") or "auto", env)
+    registry = parse_repository(image).registry
     print(image)
     gha.set_output("image", image)
+    gha.set_output("registry", registry)
+    gha.set_output("builder", builder)
     return 0
+
+
+def _builder(wanted: str, env: Mapping[str, str]) -> str:
+    """``auto`` is the Docker engine's build, except under act (no engine there): the daemonless one."""
+    wanted = wanted.strip().lower()
+    if wanted not in BUILDERS:
+        raise UsageError(f"unknown builder {wanted!r}", hint=f"choose one of {', '.join(BUILDERS)}")
+    if wanted != "auto":
+        return wanted
+    return "daemonless" if env.get("ACT") == "true" else "docker"
 
 
 def _default_service(env: Mapping[str, str]) -> str:
