@@ -93,6 +93,9 @@ def test_args_before_from_choose_the_base_and_build_args_override_them() -> None
     assert plan(text, build_args={"TAG": "3.13"}).base == "127.0.0.1:5000/library/python:3.13"
     assert plan("FROM scratch\n").base is None
     assert plan("FROM --platform=$BUILDPLATFORM scratch\n").platform == reference.Platform()
+    arm = reference.Platform(architecture="arm64")
+    by_arch = plan("ARG TARGETARCH\nFROM 127.0.0.1:5000/base:$TARGETARCH\n", platform=arm)
+    assert by_arch.base == "127.0.0.1:5000/base:arm64"
 
 
 def test_stage_args_inherit_globals_take_build_args_and_never_reach_the_image() -> None:

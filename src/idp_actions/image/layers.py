@@ -26,7 +26,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from idp_actions.image.errors import DockerfileProblem
 from idp_actions.image.ignore import DockerIgnore, pattern_regex
@@ -34,7 +34,6 @@ from idp_actions.image.recipe import CopyLayer, DirLayer
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 _GLOB = frozenset("*?[")
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,10 +66,14 @@ class _Entry:
     target: str = ""
 
 
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 class _Hashing(io.RawIOBase):
     """A write-only stream that hashes and counts what passes through to ``sink``."""
 
-    def __init__(self, sink: BinaryIO | io.RawIOBase) -> None:
+    def __init__(self, sink: _Sink) -> None:
         self.sink = sink
         self.hash = hashlib.sha256()
         self.size = 0
@@ -261,7 +264,7 @@ def write_entries(entries: list[_Entry], *, epoch: int, out_dir: Path) -> BuiltL
     with partial.open("wb") as raw:
         compressed = _Hashing(raw)
         with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=6) as zipped:
-            plain = _Hashing(zipped)  # type: ignore[arg-type]
+            plain = _Hashing(zipped)
             with tarfile.open(fileobj=plain, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 for entry in entries:
                     _add(tar, entry, epoch)

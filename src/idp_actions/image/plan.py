@@ -124,7 +124,8 @@ def plan(text: str, *, file: str = "Dockerfile", build_args: Mapping[str, str] |
                                     file=file, line=step.line)
     declared = {_arg_name(word) for s in steps if s.cmd == "arg" for word in s.args}
     build_platform = platform or Platform()
-    global_args = automatic_args(build_platform)
+    automatic = automatic_args(build_platform)
+    global_args = dict(automatic)
     for step in steps[:start]:
         for word in step.args:
             name, value = _arg(word, global_args, escape, file=file, line=step.line)
@@ -132,7 +133,7 @@ def plan(text: str, *, file: str = "Dockerfile", build_args: Mapping[str, str] |
                 global_args[name] = given[name]
             elif value is not None:
                 global_args[name] = value
-            else:
+            elif name not in automatic:
                 global_args.pop(name, None)
     from_step = froms[0]
     for flag in from_step.flags:
