@@ -23,7 +23,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, build in known.items():
             doc = (build.__doc__ or "").strip()
             print(f"{name}: {doc.splitlines()[0] if doc else ''}")
+        from benchmarks import golden_path, policy
+
+        for name, module in (("policy", policy), ("golden-path", golden_path)):
+            print(f"{name}: {(module.__doc__ or '').strip().splitlines()[0]}")
         return 0
+    if args.name == "golden-path":  # the demo with its own peer and per-step breakdown: it drives itself
+        from benchmarks import golden_path
+
+        return golden_path.main(["-n", str(args.n)])
     if args.name == "policy":  # two A/B pairs in one run (vs gator, vs conftest): it drives itself
         from benchmarks import policy
 
