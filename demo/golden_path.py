@@ -259,12 +259,7 @@ class GoldenPath:
                 f"GitOps repository {remote.bare.name}")
 
     def _base_image(self, stack: ExitStack) -> str:
-        context = self.work / "base"
-        for relative, text in BASE_FILES.items():
-            target = context / "rootfs" / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        (context / "Dockerfile").write_text(BASE_DOCKERFILE, encoding="utf-8")
+        context = base_context(self.work / "base")
         outputs = self.work / "base-outputs"
         outputs.write_text("", encoding="utf-8")
         image = f"{self.registry_host}/library/python"
@@ -444,6 +439,16 @@ class GoldenPath:
             "jobs": [{"name": j.name, "result": j.result} for j in self.outcome.jobs],
         }, indent=2) + "\n", encoding="utf-8")
         return md, page
+
+
+def base_context(directory: Path) -> Path:
+    """The build context of the demo's stand-in base image (a Dockerfile and its rootfs/)."""
+    for relative, text in BASE_FILES.items():
+        target = directory / "rootfs" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    (directory / "Dockerfile").write_text(BASE_DOCKERFILE, encoding="utf-8")
+    return directory
 
 
 def _digest_in(text: str) -> str:
