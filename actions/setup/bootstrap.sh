@@ -99,6 +99,11 @@ cmd_install() {
     printf '#!/usr/bin/env bash\n'
     printf '# idp launcher written by idp-actions/actions/setup\n'
     printf 'export PYTHONPATH=%q\n' "$root/src"
+    # Which repository this suite was installed from (a fork or mirror keeps its own
+    # name): idp lint treats its references, pinned to release tags, as the suite's.
+    if [[ ${IDP_SUITE:-} =~ ^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$ ]]; then
+      printf 'export IDP_SUITE_REPOSITORY=%q\n' "$IDP_SUITE"
+    fi
     printf 'exec %q -P -s -m idp_actions "$@"\n' "$venv/bin/python"
   } >"$bin/idp.new"
   chmod +x "$bin/idp.new"

@@ -115,3 +115,34 @@ def test_every_starter_workflow_passes_the_gate_as_a_repository_holds_it(
     findings = json.loads(capsys.readouterr().out)
     assert findings == [], "\n".join(f"{f['path']}:{f['start_line']}: {f['message']}" for f in findings)
     assert code == 0
+
+
+def test_a_forks_release_references_pass_when_idp_was_installed_from_the_fork(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from idp_actions.commands.lint import suite_repositories
+
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(textwrap.dedent("""\
+        name: ci
+        on: push
+        permissions: {}
+        jobs:
+          ci:
+            uses: acme/idp-actions/.github/workflows/service-ci.yml@v2
+            permissions:
+              contents: read # check out the code
+        """), encoding="utf-8")
+    (tmp_path / ".github" / "zizmor.yml").write_text(
+        'rules:\n  unpinned-uses:\n    config:\n      policies:\n        "acme/idp-actions/*": ref-pin\n'
+        '        "*": hash-pin\n', encoding="utf-8")
+    monkeypatch.delenv("IDP_SUITE_REPOSITORY", raising=False)
+    assert main(["lint", str(tmp_path), "--skip", "config", "--format", "json"]) == 1
+    unknown = json.loads(capsys.readouterr().out)
+    assert [f["rule_id"] for f in unknown] == ["unpinned-uses"], unknown  # ours: a moving tag, not the suite's
+
+    monkeypatch.setenv("IDP_SUITE_REPOSITORY", "acme/idp-actions")
+    assert suite_repositories({"IDP_SUITE_REPOSITORY": "acme/idp-actions"}) == ("idp-actions/idp-actions",
+                                                                               "acme/idp-actions")
+    assert main(["lint", str(tmp_path), "--skip", "config", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -64,9 +64,14 @@ def test_a_tag_must_look_like_a_release(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a release of the whole tree
 
 #: Everything scripts/release reads (workflows/ only once the starter workflows exist).
-RELEASED = ("action.yml", "actions", ".github/workflows", "templates", "workflows")
+RELEASED = ("action.yml", "actions", ".github/workflows", "templates", "workflows", "zizmor.yml")
 #: `OWNER/idp-actions[/path]@ref` — the shape of a self-reference.
 SELF_REF = re.compile(r"(?P<repo>[A-Za-z0-9_.-]+/idp-actions)(?P<path>/[A-Za-z0-9_./-]+)?@(?P<ref>[A-Za-z0-9_./-]+)")
+
+
+def is_pin_policy(line: str) -> bool:
+    """zizmor's pin policy for the suite (`"OWNER/idp-actions/*": ref-pin`), which a fork's release renames."""
+    return bool(re.search(r'"[A-Za-z0-9_.-]+/idp-actions/\*"\s*:\s*ref-pin', line))
 
 
 def full_copy(tmp_path: Path) -> Path:
@@ -132,10 +137,12 @@ def test_a_release_moves_every_self_reference_of_the_tree(tmp_path: Path) -> Non
             assert new_match["path"] == old_match["path"], f"{path}: {was} became {now}"
         # Only `uses:` lines change; comments and everything else stay as they were.
         for line_before, line_after in zip(before[path].splitlines(), after[path].splitlines(), strict=True):
-            if not is_uses(line_before):
+            if not is_uses(line_before) and not is_pin_policy(line_before):
                 assert line_after == line_before, f"{path}: a line that is not `uses:` changed"
     for path in before.keys() - moved:
-        assert after[path] == before[path], f"{path} has no self-reference but changed"
+        kept = [line for line in before[path].splitlines() if not is_pin_policy(line)]
+        assert [line for line in after[path].splitlines() if not is_pin_policy(line)] == kept, \
+            f"{path} has no self-reference but changed"
 
     check = run(suite, "--check")
     assert check.returncode == 0, check.stderr
@@ -156,3 +163,17 @@ def test_a_bad_tag_is_refused_and_nothing_is_written(tmp_path: Path, tag: str) -
     assert result.returncode == 1
     assert f"{tag!r} is not a release tag like v1.2.3" in result.stderr
     assert yaml_files(suite) == before
+
+
+def test_a_release_for_a_fork_moves_zizmors_pin_policy_to_the_fork(tmp_path: Path) -> None:
+    suite = full_copy(tmp_path)
+    assert run(suite, "v2.0.0", "--org", "acme").returncode == 0
+    policies = [suite / "zizmor.yml", *sorted((suite / "templates").glob("*/template/.github/zizmor.yml"))]
+    assert len(policies) >= 3
+    for path in policies:
+        text = path.read_text(encoding="utf-8")
+        assert '"acme/idp-actions/*": ref-pin' in text, path
+        assert '"idp-actions/idp-actions/*"' not in text, path
+    same_org = full_copy(tmp_path / "again")
+    assert run(same_org, "v2.0.0").returncode == 0  # no --org: the policy keeps upstream's name
+    assert '"idp-actions/idp-actions/*": ref-pin' in (same_org / "zizmor.yml").read_text(encoding="utf-8")

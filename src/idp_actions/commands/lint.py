@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
 
 
+def suite_repositories(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The suite's own repositories: upstream, and the fork or mirror idp was installed from.
+
+    actions/setup records the latter (``github.action_repository``) as ``IDP_SUITE_REPOSITORY``
+    in its launcher, so a fork's release-tag references are checked like upstream's.
+    """
+    names = ["idp-actions/idp-actions"]
+    fork = environ.get("IDP_SUITE_REPOSITORY", "").strip()
+    if fork and fork.count("/") == 1 and fork.lower() not in names:
+        names.append(fork)
+    return tuple(names)
+
+
 def run(args: argparse.Namespace) -> int:
     """Check every workflow and action under PATH; exit 1 when anything is found."""
     from idp_actions import gha
@@ -44,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     findings: list[Finding] = []
     notes: list[str] = []
     with gha.group(f"idp rules over {len(docs)} workflow and action files"):
-        findings += rules.check(docs)
+        findings += rules.check(docs, self_repos=suite_repositories(os.environ))
     parsed = [doc for doc in docs if doc.root is not None]
     if "zizmor" not in args.skip:
         with gha.group("zizmor --offline"):
