@@ -154,7 +154,7 @@ def test_new_creates_pushes_protects_and_registers(
     files = git(bare, "ls-tree", "-r", "--name-only", "main").split()
     assert {"catalog-info.yaml", ".copier-answers.yml", "deploy/overlays/prod/kustomization.yaml"} <= set(files)
     message = git(bare, "log", "-1", "--format=%B", "main")
-    assert "Scaffold payments-api from python-service 1.0.0" in message
+    assert "Scaffold payments-api from python-service 1.1.0" in message
     assert "Scaffold-Request: backstage-task-1" in message
     # protected: code-owner reviews, the template's checks, no force-push or deletion
     (ruleset,) = extras.rulesets

@@ -132,10 +132,13 @@ def test_kubernetes_check_fails_when_an_overlay_does_not_build(copy: Path) -> No
 
 def test_workflows_check_fails_on_an_unpinned_action(copy: Path) -> None:
     workflow = copy / ".github/workflows/ci.yml"
-    text = re.sub(r"actions/checkout@\S+ # v4.2.2", "actions/checkout@v4", workflow.read_text())
+    text = workflow.read_text()
+    assert "idp-actions/idp-actions/.github/workflows/self-check.yml@main" in text
+    text = text.replace("idp-actions/idp-actions/.github/workflows/self-check.yml@main",
+                        "octo-org/ci/.github/workflows/check.yml@v4")
     workflow.write_text(text)
     status, details = only(copy, "workflows")
-    assert status == "failed" and "actions/checkout@v4" in details
+    assert status == "failed" and "octo-org/ci/.github/workflows/check.yml@v4" in details
 
 
 def test_workflows_check_fails_on_an_invalid_idp_config(copy: Path) -> None:
