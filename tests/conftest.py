@@ -107,3 +107,12 @@ def require_tool(name: str) -> str:
 def repo_root() -> Path:
     """The repository under test."""
     return ROOT
+
+
+def assert_golden(path: Path, text: str) -> None:
+    """``text`` equals the golden file at ``path``; ``IDP_UPDATE_GOLDEN=1`` writes it instead (review the diff)."""
+    if os.environ.get("IDP_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"no golden file {path.name}: run with IDP_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs; IDP_UPDATE_GOLDEN=1 to accept"

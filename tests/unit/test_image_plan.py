@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,13 @@ from idp_actions.image.errors import DockerfileProblem
 from idp_actions.image.plan import plan
 from idp_actions.image.recipe import DEFAULT_PATH, CopyLayer, DirLayer, evaluate
 from idp_actions.image.words import ExpansionError, expand
+from tests.conftest import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "image"
 
 
 def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("IDP_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 def _config(text: str, base: dict[str, Any] | None = None, **build_args: str) -> dict[str, Any]:

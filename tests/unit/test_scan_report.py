@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,14 @@ from idp_actions.findings import FINGERPRINT_KEY, Finding, Severity, ToolInfo
 from idp_actions.scan import gate, report, semgrep, trivy
 from idp_actions.scan.outcome import ToolRun
 from idp_actions.scan.report import ScanResult
+from tests.conftest import assert_golden
 from tests.fixtures.scan.repos import HERE, materialize
 
 GOLDEN = Path(__file__).parent / "golden" / "scan"
 
 
 def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("IDP_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 @pytest.fixture(scope="module")

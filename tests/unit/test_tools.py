@@ -11,7 +11,7 @@ import pytest
 from idp_actions import tools
 from idp_actions.cli import main
 from idp_actions.errors import ToolError
-from tests.conftest import ROOT, require_tool
+from tests.conftest import ROOT, assert_golden, require_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "tools"
 
@@ -35,11 +35,7 @@ PINS = _pins()
 
 
 def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("IDP_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 # ------------------------------------------------------- real version output
