@@ -375,6 +375,7 @@ class GoldenPath:
         for job in result.jobs.values():
             label = names.get(job.job_id, job.job_id)
             self.outcome.jobs.append(JobRecord(name=label, result=job.result, summary=job.summary))
+        self.outcome.findings = _gates(result.jobs.values())
         image = next((job for job in result.jobs.values() if job.job_id == "image"), None)
         if image is not None:
             self.outcome.digest = image.outputs.get("digest", "") or _digest_in(image.text())
@@ -449,6 +450,21 @@ def base_context(directory: Path) -> Path:
         target.write_text(text, encoding="utf-8")
     (directory / "Dockerfile").write_text(BASE_DOCKERFILE, encoding="utf-8")
     return directory
+
+
+def _gates(jobs: Any) -> dict[str, str]:
+    """What each gate found, from the outputs its action set (security scan, policy check, image scan)."""
+    found: dict[str, str] = {}
+    for job in jobs:
+        values: dict[str, str] = {}
+        for outputs in job.step_outputs.values():
+            values.update(outputs)
+        if job.job_id == "policy-check" and "denied" in values:
+            found["policy check"] = f"{values['denied']} denied, {values.get('warnings', '0')} warning(s)"
+        elif job.job_id in ("security-scan", "image") and "findings" in values:
+            name = "security scan" if job.job_id == "security-scan" else "image scan"
+            found[name] = f"{values['findings']} finding(s), {values.get('failing', '0')} failing the gate"
+    return found
 
 
 def _digest_in(text: str) -> str:

@@ -48,6 +48,8 @@ class Outcome:
     gitops_commit: str = ""
     environments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     deployment: str = ""
+    #: gate -> what it found ("security scan": "4 finding(s), 0 failing the gate")
+    findings: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -116,6 +118,9 @@ def markdown(outcome: Outcome) -> str:
     for step in outcome.steps:
         out.append(f"| {step.title} | {ICONS.get(step.status, '')} {step.status} | {step.seconds:.1f} s "
                    f"| {_cell(step.detail)} |")
+    if outcome.findings:
+        out += ["", "## Gates", "", "| gate | result |", "|---|---|"]
+        out += [f"| {gate} | {result} |" for gate, result in outcome.findings.items()]
     if outcome.jobs:
         out += ["", "## CI jobs (under act)", "", "| job | result |", "|---|---|"]
         out += [f"| {job.name} | {job.result} |" for job in outcome.jobs]
@@ -147,6 +152,8 @@ def terminal(outcome: Outcome) -> str:
     for step in outcome.steps:
         lines.append(f"  {ICONS.get(step.status, ' ')} {step.title:<{width}}  {step.seconds:6.1f} s  {step.detail}")
     lines.append(f"  {'':2}{'total':<{width}}  {outcome.total_seconds:6.1f} s")
+    for gate, result in outcome.findings.items():
+        lines.append(f"  {gate}: {result}")
     if outcome.digest:
         lines.append(f"  promoted to dev: {outcome.image}")
     return "\n".join(lines)
