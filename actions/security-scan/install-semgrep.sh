@@ -8,7 +8,15 @@ set -euo pipefail
 version=${SEMGREP_VERSION:?SEMGREP_VERSION is not set}
 python=${IDP_PYTHON:-python3}
 case $version in
-  *[!0-9.]* | "") echo "::error title=idp-actions::semgrep-version must look like 1.185.0, got '$version'"; exit 1 ;;
+  *[!0-9.]* | "")
+    # Quoted in a workflow command, escaped as the runner reads one: a newline in the value cannot
+    # start a command of its own (::add-mask::, ::set-output …).
+    shown=${version//'%'/%25}
+    shown=${shown//$'\r'/%0D}
+    shown=${shown//$'\n'/%0A}
+    echo "::error title=idp-actions::semgrep-version must look like 1.185.0, got '$shown'"
+    exit 1
+    ;;
 esac
 dir="${RUNNER_TOOL_CACHE:?RUNNER_TOOL_CACHE is not set}/idp-actions/semgrep/$version"
 if [ ! -f "$dir/.idp-complete" ]; then

@@ -134,7 +134,8 @@ cmd_tools() {
   if [ "${#names[@]}" -eq 0 ]; then
     return 0
   fi
-  idp tools install "${names[@]}"
+  # `--`: every word is a tool name, never an option (--manifest, --mirror, --help)
+  idp tools install -- "${names[@]}"
 }
 
 cmd_run() {

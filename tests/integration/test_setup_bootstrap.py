@@ -112,7 +112,7 @@ def test_tools_splits_names_on_spaces_commas_and_newlines(tmp_path: Path) -> Non
     path, record = _recording_idp(tmp_path)
     done = bootstrap("tools", {"IDP_TOOLS": "opa, trivy\n\n  conftest\t*\n", "PATH": path})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert record.read_text().splitlines() == ["tools", "install", "opa", "trivy", "conftest", "*"]
+    assert record.read_text().splitlines() == ["tools", "install", "--", "opa", "trivy", "conftest", "*"]
 
 
 def test_run_passes_one_argument_per_trimmed_line(tmp_path: Path) -> None:
