@@ -353,12 +353,25 @@ def _free_loopback_port() -> int:
 
 
 def _write_kv(path: Path, values: Mapping[str, str]) -> Path:
-    """A dotenv file act reads with --env-file/--secret-file/--var-file (values JSON-quoted)."""
+    """A dotenv file act reads with --env-file/--secret-file/--var-file (values JSON-quoted).
+
+    act reads it with godotenv, which expands ``$NAME`` inside double quotes (``\\$`` keeps
+    a literal ``$``), strips every ``"`` at either end of a value and turns escapes other
+    than ``\\n``/``\\r``/``\\\\``/``\\"`` into the bare letter (``\\t`` becomes ``t``): ``$`` is
+    escaped, non-ASCII text is written as it is, and a value godotenv cannot carry fails
+    here instead of arriving changed.
+    """
     lines = []
     for key, value in values.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
             raise HarnessError(f"not a valid name for act: {key!r}")
-        lines.append(f"{key}={json.dumps(value)}\n")
+        if value.startswith('"') or value.endswith(('"', "\\")) or re.search(r"[\x00-\x09\x0b-\x0c\x0e-\x1f]", value):
+            raise HarnessError(
+                f"{key}: act's dotenv reader would change this value (a `\"` at either end, a trailing `\\`, "
+                f"a tab or another control character): {value!r}"
+            )
+        quoted = json.dumps(value, ensure_ascii=False).replace("$", "\\$")
+        lines.append(f"{key}={quoted}\n")
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
@@ -571,9 +584,14 @@ class ActSession:
             "--env-file", str(_write_kv(run_dir / "job.env", env or {})),
             "--secret-file", str(_write_kv(run_dir / "secrets.env", secrets or {})),
             "--var-file", str(_write_kv(run_dir / "vars.env", variables or {})),
-            "--input-file", str(_write_kv(run_dir / "inputs.env", inputs or {})),
+            "--input-file", str(_write_kv(run_dir / "inputs.env", {
+                k: v for k, v in (inputs or {}).items() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)
+            })),
             "--defaultbranch", "main",
         ]
+        for name, value in (inputs or {}).items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):  # the input file's reader refuses `-` in names
+                command += ["--input", f"{name}={value}"]
         for spec, directory in sorted(mappings.items()):
             command += ["--local-repository", f"{spec}={directory}"]
         if job:
