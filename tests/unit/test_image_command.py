@@ -134,3 +134,26 @@ def test_name_reads_gitops_image_for_the_service(
     assert _outputs(actions_env["OUTPUT"])["image"] == "127.0.0.1:5000/acme/ledger"
     assert main(["image", "name", "--service", "Bad_Name"]) == 1
     assert "::error::service name 'Bad_Name' is not valid" in capsys.readouterr().out
+
+
+def test_name_takes_an_explicit_image_and_says_which_builder_and_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], actions_env: dict[str, Path]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .github/idp.yaml needed when the image is given
+    monkeypatch.setenv("INPUT_IMAGE", "registry.acme.internal:8443/team/api")
+    assert main(["image", "name"]) == 0
+    outputs = _outputs(actions_env["OUTPUT"])
+    assert (outputs["image"], outputs["registry"], outputs["builder"]) == (
+        "registry.acme.internal:8443/team/api", "registry.acme.internal:8443", "docker")
+    monkeypatch.setenv("ACT", "true")  # act has no Docker engine: auto means the daemonless builder
+    assert main(["image", "name"]) == 0
+    assert _outputs(actions_env["OUTPUT"])["builder"] == "daemonless"
+    assert main(["image", "name", "--builder", "docker"]) == 0
+    assert _outputs(actions_env["OUTPUT"])["builder"] == "docker"
+    monkeypatch.setenv("INPUT_BUILDER", "podman")
+    assert main(["image", "name"]) == 1
+    assert "unknown builder 'podman'" in capsys.readouterr().out
+    monkeypatch.delenv("INPUT_BUILDER")
+    monkeypatch.setenv("INPUT_IMAGE", "ghcr.io/acme/api; touch /tmp/x")
+    assert main(["image", "name"]) == 1
+    assert "invalid repository name" in capsys.readouterr().out

@@ -86,6 +86,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print the image repository .github/idp.yaml names for a service (gitops.image)",
         description="Print `gitops.image` of .github/idp.yaml with {service} replaced, and set the output `image`.",
     )
+    name.add_argument("--image", metavar="REPOSITORY",
+                      help="the repository to use instead of gitops.image (checked, printed and set as outputs)")
     name.add_argument("--service", help="the service (default: the repository's name, else the directory's)")
     name.add_argument("--config", type=Path, metavar="FILE", help="idp configuration (default: .github/idp.yaml)")
     name.add_argument("--builder", choices=BUILDERS,
@@ -245,10 +247,14 @@ def _name(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
 
     env = os.environ if environ is None else environ
     config_file = args.config or (Path(gha.get_input("config")) if gha.get_input("config") else None)
-    config = load_config(Path.cwd(), path=config_file)
-    service = args.service or gha.get_input("service") or _default_service(env)
-    check_service(service)
-    image = GitOpsSettings.from_config(config).image_for(service)
+    given = (args.image or gha.get_input("image")).strip()
+    if given:
+        image = parse_repository(given).name
+    else:
+        config = load_config(Path.cwd(), path=config_file)
+        service = args.service or gha.get_input("service") or _default_service(env)
+        check_service(service)
+        image = GitOpsSettings.from_config(config).image_for(service)
     builder = _builder(args.builder or gha.get_input("builder") or "auto", env)
     registry = parse_repository(image).registry
     print(image)
