@@ -285,7 +285,7 @@ class GoldenPath:
                 "--trivy-cache-dir", str(self.trivy_cache), "--skip-db-update"]
         for key, value in params.items():
             args += ["-p", f"{key}={value}"]
-        done = _run(args, cwd=self.work)
+        done = _run(args, cwd=self.work, env={"IDP_DEBUG": "1"})  # a bug's traceback lands in the log
         (self.work / "scaffold.log").write_text(done.stdout + done.stderr, encoding="utf-8")
         if done.returncode != 0:
             raise StepFailed(f"idp scaffold failed (log: {self.work / 'scaffold.log'}): "
