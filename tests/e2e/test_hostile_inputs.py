@@ -977,7 +977,8 @@ def test_service_ci_takes_hostile_inputs_as_data_or_refuses_them(act: Act, paylo
     # with test, scan and policy passed, the image job reads the rest, and nothing is built, pushed or promoted
     for caller, key, needle in (("service", "ci-service", "service name"),
                                 ("builder", "ci-builder", "unknown builder"),
-                                ("image", "ci-dockerfile", "there is no Dockerfile at")):
+                                ("image", "ci-image", "invalid repository name"),
+                                ("dockerfile", "ci-dockerfile", "there is no Dockerfile at")):
         assert outcome(caller) == {"test": "success", "security-scan": "success", "policy-check": "success",
                                    "image": "failure"}, (caller, outcome(caller), result.tail(60))
         assert_reached(job(caller, "image"), result, payloads(key))
