@@ -786,7 +786,7 @@ def test_scaffold_takes_a_hostile_backstage_request_and_inputs(
     assert owner.marker in " ".join(a.text for a in errors)
     for job, key, needle in (
         ("request-text", "tpl", "is not a template name"),
-        ("command", "scaffold-command", "argument ACTION: invalid choice"),
+        ("command", "scaffold-command", "input `command` must be new or update"),
         ("repository", "scaffold-repository", "repository must look like `owner/name`"),
         ("install-tools", "scaffold-install-tools", "unknown tools"),
         ("app-id", "scaffold-app-id", "app-id must be the GitHub App's numeric ID"),
