@@ -174,3 +174,16 @@ def test_every_baseline_constraint_has_a_template_in_the_library() -> None:
     kinds = {yaml.safe_load(p.read_text())["spec"]["crd"]["spec"]["names"]["kind"]
              for p in (ROOT / "policies/kubernetes").glob("*/template.yaml")}
     assert {c["kind"] for c in baseline_constraints()} <= kinds
+
+
+def test_an_unknown_check_to_skip_is_refused_before_anything_is_rendered(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from idp_actions.cli import main
+
+    out = tmp_path / "out"
+    code = main(["scaffold", "new", "python-service", "--dry-run", "--output", str(out), "-p", "name=payments-api",
+                 "-p", "owner=team-payments", "-p", "org=acme", "--skip-check", "tests", "--skip-check", "lint"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "unknown self-check(s) to skip: lint" in err and "the self-checks are workflows, tests" in err
+    assert not out.exists()

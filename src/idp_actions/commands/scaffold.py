@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from idp_actions.scaffold import report as reports
-    from idp_actions.scaffold.manifest import templates_root
+    from idp_actions.scaffold.manifest import CHECKS, templates_root
     from idp_actions.scaffold.render import entity_ref, render
     from idp_actions.scaffold.request import check_github, parse_request
     from idp_actions.scaffold.selfcheck import selfcheck
@@ -164,12 +164,16 @@ def _new(args: argparse.Namespace) -> int:
                 _outputs(status="failed", request=request)
                 raise
 
+    skip = [*args.skip_check, *(w for line in gha.get_multiline_input("skip-checks") for w in line.split())]
+    unknown = sorted({name for name in skip if name not in CHECKS})
+    if unknown:
+        raise UsageError(f"unknown self-check(s) to skip: {', '.join(unknown)}",
+                         hint=f"the self-checks are {', '.join(CHECKS)}")
     workdir = Path(tempfile.mkdtemp(prefix="idp-scaffold-"))
     try:
         with gha.group(f"render {manifest.name} {manifest.version}"):
             rendered = render(manifest, request.answers, workdir / "rendered" / request.name)
             print(f"rendered {len(rendered.files)} files", file=sys.stderr)
-        skip = [*args.skip_check, *(w for line in gha.get_multiline_input("skip-checks") for w in line.split())]
         checks = selfcheck(rendered.root, manifest, skip=skip, validate_terraform=args.validate_terraform,
                            scan_args=_scan_args(args))
         print(checks.text(), end="", file=sys.stderr)
