@@ -85,3 +85,13 @@ def test_sarif_locations_are_relative_to_the_workspace(tmp_path: Path, monkeypat
     assert scan._prefix(Path("services/web")) == "services/web/"
     assert scan._prefix(Path()) == ""
     assert scan._prefix(tmp_path.parent) == ""  # outside the workspace: paths as they are
+
+
+def test_a_bad_comment_mode_is_refused_before_any_tool_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("INPUT_COMMENT", "sometimes")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no semgrep, no trivy: a scan that started would fail on them
+    assert main(["scan", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "input `comment` must be one of auto, always, never, got 'sometimes'" in err
+    assert "not found" not in err and "semgrep" not in err

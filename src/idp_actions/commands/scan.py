@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.download_db_only:
         return _download_db(args)
+    mode = _comment_mode(args)  # checked before minutes of scanning, not after
     settings = settings_from(args)
     with gha.group(f"idp scan {settings.root}"):
         result = pipeline.scan(settings)
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from idp_actions.comment import run_url
 
     gha.write_summary(report.markdown(result, run_url=run_url()))
-    url = _comment(args, result)
+    url = _comment(args, result, mode)
     gha.set_output("result", "passed" if result.verdict.passed else "failed")
     gha.set_output("findings", sum(1 for f in result.findings if f.suppressed is None))
     gha.set_output("failing", len(result.verdict.failing))
@@ -230,15 +231,20 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
     sys.stdout.write(output)
 
 
-def _comment(args: argparse.Namespace, result: ScanResult) -> str | None:
+def _comment_mode(args: argparse.Namespace) -> str:
+    """``--comment`` or the input `comment`: auto, always or never."""
+    mode = args.comment or gha.get_input("comment") or "auto"
+    if mode not in COMMENT_MODES:
+        raise UsageError(f"input `comment` must be one of {', '.join(COMMENT_MODES)}, got {mode!r}")
+    return mode
+
+
+def _comment(args: argparse.Namespace, result: ScanResult, mode: str) -> str | None:
     """Write the sticky PR comment when asked (``always``) or on pull requests with a token (``auto``)."""
     from idp_actions import comment
     from idp_actions.github import api_errors, make_github, resolve_target
     from idp_actions.scan import report
 
-    mode = args.comment or gha.get_input("comment") or "auto"
-    if mode not in COMMENT_MODES:
-        raise UsageError(f"input `comment` must be one of {', '.join(COMMENT_MODES)}, got {mode!r}")
     token = gha.get_input("github-token") or os.environ.get("GITHUB_TOKEN", "")
     number = args.pr
     if number is None and gha.get_input("pr-number"):
