@@ -525,3 +525,5 @@ def test_excludes_and_a_default_namespace(
     found = json.loads(out)["violations"]
     assert any(v["constraint"] == "IdpImageDigests/image-digests-production" for v in found)
     assert {v["resource"]["namespace"] for v in found} == {"prod-payments"}
+    code, _, err = run(capsys, "check", "--set", "production", "--namespace", "Prod_Payments", str(manifest))
+    assert code == 2 and "--namespace `Prod_Payments` is not a Kubernetes namespace name" in err

@@ -12,6 +12,7 @@ what a cluster needs to enforce the same policies at admission.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from idp_actions.policy.sets import Selection
 
 COMMENT_PURPOSE = "policy-check"
+#: A Kubernetes namespace name (an RFC 1123 label).
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 class PolicyUsageError(UsageError):
@@ -147,6 +150,11 @@ def _check(args: argparse.Namespace) -> int:
     from idp_actions.policy import engine, inputs, render, report
 
     base = Path.cwd()
+    if args.namespace is not None and not _DNS_LABEL.fullmatch(args.namespace):
+        raise PolicyUsageError(
+            f"--namespace `{args.namespace}` is not a Kubernetes namespace name",
+            hint="lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+        )
     selection, section = _select(args, base)
     exception_list = _exceptions(args.exceptions, base)
     paths = list(args.paths) or [Path()]
