@@ -98,7 +98,7 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def test_roots_from_a_pull_requests_commits(infra: Infra) -> None:
+def test_roots_from_a_pull_requests_commits(infra: Infra, capsys: pytest.CaptureFixture[str]) -> None:
     repo = infra.root
     (repo / ".github").mkdir()
     (repo / ".github" / "idp.yaml").write_text(
@@ -132,3 +132,7 @@ def test_roots_from_a_pull_requests_commits(infra: Infra) -> None:
     assert outputs["count"] == "4"
     code, outputs, _ = infra.run("terraform", "roots", "--all", "--root", "infra/big")
     assert json.loads(outputs["roots"]) == ["infra/big"]
+    capsys.readouterr()
+    code, _, _ = infra.run("terraform", "roots", "--all", "--root", "infra/bigg")  # a typo would plan nothing
+    said = capsys.readouterr()
+    assert code == 1 and "no Terraform root `infra/bigg` in this repository" in said.out + said.err

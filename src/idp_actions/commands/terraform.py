@@ -178,6 +178,14 @@ def _roots(args: argparse.Namespace) -> int:
     ] or roots.discover(root)
     wanted = {roots.clean(r) for r in (*args.root, *inputs.multiline_input("roots"))}
     if wanted:
+        known = {roots.clean(s.path) for s in specs}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise UsageError(
+                f"no Terraform root {', '.join(f'`{u}`' for u in unknown)} in this repository",
+                hint=f"the roots are {', '.join(sorted(known)) or 'none'} (terraform.roots of .github/idp.yaml, "
+                "else every folder with .tf files)",
+            )
         specs = [s for s in specs if roots.clean(s.path) in wanted]
     mode = _mode(args)
     paths = None if mode == "drift" else _changed_paths(args, root)
