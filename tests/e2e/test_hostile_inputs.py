@@ -335,6 +335,19 @@ def assert_refused(jobs: list[JobResult], result: ActResult, *needles: str) -> l
     return errors
 
 
+def refused_each(result: ActResult, payloads: Payloads, cases: Iterable[tuple[str, str, str]], *,
+                 marker: bool = False) -> None:
+    """For each ``(caller job, payload key, needle)``: the value reached those jobs and they refused it
+    with a message holding ``needle`` (and the payload's marker, with ``marker``)."""
+    for job, key, needle in cases:
+        jobs = called(result, job)
+        assert_reached(jobs, result, payloads(key))
+        if marker:
+            assert_refused(jobs, result, needle, payloads(key).marker)
+        else:
+            assert_refused(jobs, result, needle)
+
+
 def assert_fixture_filled(workflow: Path, provided: Iterable[str]) -> None:
     """Every hostile variable the caller reads is filled by the test (and no other is)."""
     wanted = set(re.findall(r"vars\.(HOSTILE_[A-Z0-9_]+)", workflow.read_text(encoding="utf-8")))
@@ -572,16 +585,13 @@ def test_policy_check_on_a_hostile_pull_request(
     missing = {a.properties.split("file=", 1)[1] for a in assert_refused(paths, result, "no such file or directory")
                if "file=" in a.properties}
     assert set(payloads("policy-paths").lines[1:]) <= missing, missing
-    for job, key, needle in (
+    refused_each(result, payloads, (
         ("sets", "policy-sets", "unknown policy set"),
         ("policy-dirs", "policy-dirs", "policy directory not found"),
         ("exceptions", "policy-exceptions", "exceptions file not found"),
         ("format", "policy-format", "argument --format: invalid choice"),
         ("install-tools", "policy-install-tools", "unknown tools"),
-    ):
-        jobs = called(result, job)
-        assert_reached(jobs, result, payloads(key))
-        assert_refused(jobs, result, needle)
+    ))
     exceptions = called(result, "exceptions")
     assert_refused(exceptions, result, payloads("policy-exceptions").single + ": exceptions file not found")
     # a namespace must be a Kubernetes name before it is given to the objects that name none
@@ -717,16 +727,13 @@ def test_terraform_takes_hostile_inputs_as_data_or_refuses_them(
     result = act.run(repo, workflow.name, variables=values, secrets=secrets, env=env, timeout=300)
 
     assert_harmless(result, payloads, secrets=secrets, roots=[tmp_path, act.session.base])
-    for job, key, needle in (
+    refused_each(result, payloads, (
         ("mode", "tf-mode", "mode must be plan, apply or drift"),
         ("roots", "tf-roots", "is outside the repository"),
         ("install-tool", "tf-install-tool", "unknown tools"),
         ("plan", "tf-lock-timeout", "lock timeout must be a duration"),
         ("apply", "tf-reviewed-hash", "the plan changed since it was reviewed"),
-    ):
-        jobs = called(result, job)
-        assert_reached(jobs, result, payloads(key))
-        assert_refused(jobs, result, needle)
+    ))
     assert_reached(called(result, "mode"), result, payloads("tf-mode"), literal=True)
     assert_reached(called(result, "plan"), result, payloads("tf-lock-timeout"), literal=True)
     assert_refused(called(result, "apply"), result, "Nothing was applied")
@@ -843,7 +850,7 @@ def test_security_scan_on_a_hostile_pull_request(
 
     assert_harmless(result, payloads, secrets=secrets, roots=[tmp_path, act.session.base])
     assert_event_reached(result, payloads)
-    for job, key, needle in (
+    refused_each(result, payloads, (
         ("path", "scan-path", "cannot scan"),
         ("severity-threshold", "scan-severity", "input `severity-threshold`: unknown severity"),
         ("scanners", "scan-scanners", "input `scanners`: unknown scanner"),
@@ -853,10 +860,7 @@ def test_security_scan_on_a_hostile_pull_request(
         ("comment", "scan-comment", "input `comment` must be one of auto, always, never"),
         ("trivy-cache-dir", "scan-cache-dir", "no vulnerability DB in"),
         ("skip-db-update", "scan-skip-db-update", "input `skip-db-update` must be a boolean"),
-    ):
-        jobs = called(result, job)
-        assert_reached(jobs, result, payloads(key))
-        assert_refused(jobs, result, needle, payloads(key).marker)
+    ), marker=True)
     for job, key in (("severity-threshold", "scan-severity"), ("base", "scan-base"), ("comment", "scan-comment")):
         assert_reached(called(result, job), result, payloads(key), literal=True)
     # every line of `image` is one image reference, refused by Trivy as it was written
