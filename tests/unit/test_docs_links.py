@@ -39,8 +39,8 @@ def documents() -> list[Path]:
     return found
 
 
-def prose_lines(text: str) -> list[tuple[int, str]]:
-    """``(line number, line)`` outside fenced code blocks, with inline code spans blanked."""
+def outside_fences(text: str) -> list[tuple[int, str]]:
+    """``(line number, line)`` of the lines outside fenced code blocks, as written."""
     out: list[tuple[int, str]] = []
     fence: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
@@ -52,8 +52,14 @@ def prose_lines(text: str) -> list[tuple[int, str]]:
             if line.strip().startswith(fence):
                 fence = None
             continue
-        out.append((number, _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)))
+        out.append((number, line))
     return out
+
+
+def prose_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, line)`` outside fenced code blocks, with inline code spans blanked."""
+    return [(number, _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line))
+            for number, line in outside_fences(text)]
 
 
 def links(text: str) -> list[tuple[int, str]]:
@@ -86,16 +92,7 @@ def anchors(path: Path) -> frozenset[str]:
     text = path.read_text(encoding="utf-8")
     for _number, line in prose_lines(text):
         found.update(_EXPLICIT_ANCHOR.findall(line))
-    fence: str | None = None
-    for line in text.splitlines():
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)[0] * len(match.group(1))
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            continue
+    for _number, line in outside_fences(text):
         heading = _HEADING.match(line)
         if not heading:
             continue
