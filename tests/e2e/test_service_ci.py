@@ -125,13 +125,32 @@ def test_a_dockerfile_with_run_stops_ci_at_the_image_with_the_line_and_the_fix(
     assert all(job.job_id != "promote" for job in result.jobs.values()), "nothing is promoted"
 
 
-def test_a_go_project_is_detected_and_its_tests_run(act: Act, tmp_path: Path) -> None:
-    files: dict[str, str | Path] = {
-        "go.mod": "module example.com/greet\n\ngo 1.22\n",
-        "greet.go": "package greet\n\n// Hello greets.\nfunc Hello(name string) string { return \"hello \" + name }\n",
-        "greet_test.go": "package greet\n\nimport \"testing\"\n\nfunc TestHello(t *testing.T) {\n"
-                         "\tif Hello(\"go\") != \"hello go\" {\n\t\tt.Fatal(\"wrong greeting\")\n\t}\n}\n",
-    }
+PROJECTS: dict[str, tuple[dict[str, str | Path], dict[str, str], tuple[str, ...]]] = {
+    "go": (
+        {"go.mod": "module example.com/greet\n\ngo 1.22\n",
+         "greet.go": "package greet\n\n// Hello greets.\nfunc Hello(name string) string { return \"hello \" + name }\n",
+         "greet_test.go": "package greet\n\nimport \"testing\"\n\nfunc TestHello(t *testing.T) {\n"
+                          "\tif Hello(\"go\") != \"hello go\" {\n\t\tt.Fatal(\"wrong greeting\")\n\t}\n}\n"},
+        {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOTOOLCHAIN": "local"},
+        ("is a go project (go.mod)", "go vet ./...", "go test ./...", "example.com/greet"),
+    ),
+    "node": (
+        {"package.json": '{"name": "greet", "version": "1.0.0", "private": true, "scripts": {"test": "node --test"}}\n',
+         "package-lock.json": '{"name": "greet", "version": "1.0.0", "lockfileVersion": 3, "requires": true, '
+                              '"packages": {"": {"name": "greet", "version": "1.0.0"}}}\n',
+         ".nvmrc": "20\n",
+         "test/greet.test.js": 'const test = require("node:test");\nconst assert = require("node:assert");\n'
+                               'test("greets", () => assert.strictEqual(`hello ${"node"}`, "hello node"));\n'},
+        # npm reaches for nothing with no dependencies; offline makes sure of it (and no update notice)
+        {"npm_config_offline": "true", "npm_config_update_notifier": "false"},
+        ("is a node project (package.json)", "npm ci --no-audit --no-fund", "npm test", "pass 1"),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(PROJECTS))
+def test_a_go_or_node_project_is_detected_and_its_tests_run(act: Act, tmp_path: Path, language: str) -> None:
+    files, extra_env, expected = PROJECTS[language]
     # service-ci's test job is this one action; act cannot pick one job of a called workflow.
     caller = """\
 name: test
@@ -151,13 +170,14 @@ jobs:
 """
     repo = act.repo(workflows={"test.yml": caller}, files=files, slug="acme/greet")
 
-    home = tmp_path / "gohome"
+    home = tmp_path / "home"
     result = act.run(repo, "test.yml", event="push", timeout=300,
-                     env={"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOCACHE": str(home / "cache"),
-                          "GOPATH": str(home / "path"), "GOTOOLCHAIN": "local"})
+                     env={**extra_env, "GOCACHE": str(home / "go-cache"), "GOPATH": str(home / "go"),
+                          "npm_config_cache": str(home / "npm-cache")})
 
     test = result.job("test")
     assert test.succeeded, f"{test.errors}\n{result.tail(60)}"
     log = test.text()
-    assert "is a go project (go.mod)" in log and "go test ./..." in log and "example.com/greet" in log
-    assert "Tests passed (go)" in test.summary
+    for text in expected:
+        assert text in log, (text, result.tail(40))
+    assert f"Tests passed ({language})" in test.summary
