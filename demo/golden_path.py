@@ -30,10 +30,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+
+from tests.e2e.harness import _git
+from tests.integration.fixtures.terraform.tofu import read_outputs
 
 from demo.report import FAILED, PASSED, SKIPPED, JobRecord, Outcome, StepRecord
 
@@ -85,38 +88,6 @@ def _run(args: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | N
     full = {**os.environ, **(env or {})}
     full["PATH"] = os.pathsep.join([str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin"), full.get("PATH", "")])
     return subprocess.run(args, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": str(repo),
-           "GIT_AUTHOR_NAME": "idp demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
-           "GIT_COMMITTER_NAME": "idp demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid"}
-    done = _run(["git", *args], cwd=repo, env=env, timeout=60)
-    if done.returncode != 0:
-        raise StepFailed(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
-def _outputs(path: Path) -> dict[str, str]:
-    """Outputs a command wrote to a GITHUB_OUTPUT file (``name=value`` and heredoc forms)."""
-    values: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            body: list[str] = []
-            i += 1
-            while i < len(lines) and lines[i] != delimiter:
-                body.append(lines[i])
-                i += 1
-            values[name] = "\n".join(body)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-        i += 1
-    return values
 
 
 class GoldenPath:
@@ -219,7 +190,7 @@ class GoldenPath:
         ]
         for name, args in commands:
             self._timed(name, args, repo, env)
-        digest = _outputs(outputs).get("digest", "")
+        digest = read_outputs(outputs).get("digest", "")
         self._timed("image scan", ["idp", "scan", ".", "--scanners", "vuln,secret", "--image", f"{image}@{digest}",
                                    "--base", "none", "--comment", "never", *cache], repo, env)
         self._timed("promote to dev", ["idp", "promote", "--to", "dev", "--service", self.service,
@@ -240,6 +211,7 @@ class GoldenPath:
         from tests.fakes.argocd_server import running_argocd
         from tests.fakes.github_deployments import DeploymentsExtension
         from tests.fakes.gitops_repo import GitOpsRemote
+        from tests.fakes.promotion_world import checked_github
         from tests.fixtures.scan.repos import build_db
         from tests.registry import running_registry
 
@@ -250,7 +222,7 @@ class GoldenPath:
         remote.commit({"README.md": "# GitOps repository\n\nOne folder per service under apps/.\n"},
                       "Start the GitOps repository")
         ext = DeploymentsExtension(mirrors={GITOPS_REPO: remote.bare})
-        github = stack.enter_context(_checked_github(ext))
+        github = stack.enter_context(checked_github(ext))
         github.state.create_repo(ORG, self.service, files={"README.md": f"# {self.service}\n"})
         github.state.create_repo(ORG, "gitops", auto_init=False)
         argocd = stack.enter_context(running_argocd(remote.bare))
@@ -267,7 +239,7 @@ class GoldenPath:
                      "--push"], env={"GITHUB_OUTPUT": str(outputs), "SOURCE_DATE_EPOCH": "0"})
         if done.returncode != 0:
             raise StepFailed(f"idp image build failed: {(done.stderr or done.stdout).strip()[-600:]}")
-        digest = _outputs(outputs).get("digest", "")
+        digest = read_outputs(outputs).get("digest", "")
         if not digest.startswith("sha256:"):
             raise StepFailed(f"idp image build printed no digest: {done.stdout.strip()[-300:]}")
         self.outcome.base_image = f"{image}@{digest}"
@@ -470,16 +442,3 @@ def _gates(jobs: Any) -> dict[str, str]:
 def _digest_in(text: str) -> str:
     found = re.findall(r"sha256:[0-9a-f]{64}", text)
     return found[-1] if found else ""
-
-
-@contextmanager
-def _checked_github(ext: Any) -> Iterator[Any]:
-    """The fake GitHub, whose every exchange is checked against GitHub's OpenAPI description on exit."""
-    from tests.fakes.github_server import FakeGitHub
-    from tests.fakes.openapi import nonconforming
-
-    with FakeGitHub(extensions=[ext.register]) as fake:
-        yield fake
-    problems = nonconforming(fake.exchanges)
-    if problems:
-        raise StepFailed("the fake GitHub answered outside GitHub's OpenAPI description:\n" + "\n".join(problems[:10]))

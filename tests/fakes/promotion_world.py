@@ -77,7 +77,7 @@ class PromotionWorld:
         self.source_sha = ""
 
     def __enter__(self) -> PromotionWorld:
-        self.github = self._stack.enter_context(_github(self.ext, check=self.check_contracts))
+        self.github = self._stack.enter_context(checked_github(self.ext, check=self.check_contracts))
         if self.check_contracts:
             self.argocd = self._stack.enter_context(running_argocd(self.remote.bare))
         else:
@@ -144,7 +144,8 @@ class PromotionWorld:
 
 
 @contextmanager
-def _github(ext: DeploymentsExtension, *, check: bool) -> Iterator[FakeGitHub]:
+def checked_github(ext: DeploymentsExtension, *, check: bool = True) -> Iterator[FakeGitHub]:
+    """The fake GitHub with ``ext``; on exit its exchanges are checked against GitHub's OpenAPI description."""
     with FakeGitHub(extensions=[ext.register]) as fake:
         yield fake
     if check:
@@ -162,4 +163,4 @@ def states(deployment: Any) -> list[str]:
     return [s.state for s in deployment.statuses]
 
 
-__all__ = ["PromotionWorld", "digest", "states"]
+__all__ = ["PromotionWorld", "checked_github", "digest", "states"]

@@ -132,7 +132,8 @@ def plan(root: Path, project: Project, *, command: str = "", python: str = "pyth
                 f"`test-command` cannot be split into words: {exc}",
                 hint="quote it as you would in a shell; it is run directly, without a shell",
             ) from exc
-        return TestPlan(project=project, steps=(Step(name="test", argv=argv, env=_python_env(root, project)),))
+        env = _src_layout_env(root) if project.language == "python" else {}
+        return TestPlan(project=project, steps=(Step(name="test", argv=argv, env=env),))
     if project.language == "python":
         steps = _python(root, python)
     elif project.language == "node":
@@ -155,11 +156,9 @@ def _pyproject(root: Path) -> dict[str, Any]:
         raise DetectError(f"{path} is not valid TOML: {exc}", hint="fix the file; pip would refuse it too") from exc
 
 
-def _python_env(root: Path, project: Project) -> dict[str, str]:
-    """A src/ layout that is not installed is importable through PYTHONPATH."""
-    if project.language == "python" and (root / "src").is_dir():
-        return {"PYTHONPATH": "src"}
-    return {}
+def _src_layout_env(root: Path) -> dict[str, str]:
+    """A Python src/ layout that is not installed is importable through PYTHONPATH."""
+    return {"PYTHONPATH": "src"} if (root / "src").is_dir() else {}
 
 
 def _python(root: Path, python: str) -> tuple[Step, ...]:
@@ -197,7 +196,7 @@ def _python(root: Path, python: str) -> tuple[Step, ...]:
         or "pytest" in declared
         or "pytest" in requirement_text
     )
-    env = {} if installed else _python_env(root, Project(language="python", markers=()))
+    env = {} if installed else _src_layout_env(root)
     if uses_pytest:
         steps.append(Step(name="test", argv=(python, "-m", "pytest"), env=env))
     else:
